@@ -1,0 +1,66 @@
+import { dispatch, type Ref } from 'nact';
+import type { ActorDef } from '../runtime/actor.js';
+import type { Config } from '../runtime/config/schema.js';
+import type { StatusBoard } from '../runtime/status.js';
+import type { SystemProbe } from '../runtime/system-probe.js';
+import { errorMessage } from '../runtime/errors.js';
+import { assessHealth, type HealthAssessment, type HealthSample } from './health.js';
+
+export type HousekeeperMsg =
+  | { type: 'tick' }
+  | { type: 'check'; replyTo: Ref<HealthAssessment> };
+
+interface State { timer: NodeJS.Timeout; last: HealthAssessment | null }
+
+export interface HousekeeperDeps {
+  probe: SystemProbe;
+  board: StatusBoard;
+  config: () => Config;
+  intervalMs?: number;
+}
+
+/**
+ * Watches the node's health: free space and minutes left at the configured
+ * bitrate, CPU temperature and load, battery. Publishes it into status with
+ * coded warnings, and answers 'check' with a fresh assessment for the start gates.
+ * Sensors that are simply absent (no battery, no thermal zone) read as null;
+ * an unexpected probe failure crashes the actor and supervision restarts it.
+ */
+export function housekeeper(deps: HousekeeperDeps): ActorDef<State, HousekeeperMsg> {
+  return {
+    name: 'housekeeper',
+    init(self) {
+      dispatch(self, { type: 'tick' });
+      const timer = setInterval(() => dispatch(self, { type: 'tick' }), deps.intervalMs ?? deps.config().housekeeping.intervalMs);
+      timer.unref();
+      return { timer, last: null };
+    },
+    async handle(state, msg) {
+      const assessment = await sampleAndPublish(deps);
+      if (msg.type === 'check') dispatch(msg.replyTo, assessment);
+      return { ...state, last: assessment };
+    },
+    cleanup(state) {
+      clearInterval(state.timer);
+    },
+  };
+}
+
+async function sampleAndPublish(deps: HousekeeperDeps): Promise<HealthAssessment> {
+  const cfg = deps.config();
+  const sample: HealthSample = {
+    disk: await deps.probe.disk(cfg.storage.dataDir).catch((err: unknown) => ({ error: errorMessage(err) })),
+    batteryPercent: await deps.probe.batteryPercent().catch((err: unknown) => ({ error: errorMessage(err) })),
+    temperatureC: await deps.probe.temperatureC(),
+    loadPercent: await deps.probe.loadPercent(),
+  };
+  const a = assessHealth(sample, cfg);
+  deps.board.patch({
+    storage: a.storage,
+    temperatureC: a.temperatureC,
+    batteryPercent: a.batteryPercent,
+    cpu: { loadPercent: a.loadPercent },
+  });
+  deps.board.setWarnings('housekeeper', a.warnings);
+  return a;
+}

@@ -1,0 +1,69 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { softwareVersion } from '../runtime/version.js';
+import { installErrorHandling } from './errors.js';
+import { installZod, zodToOpenApi } from './zod.js';
+import { installSecurity } from './security.js';
+import { statusRoutes } from './routes/status.js';
+import { configRoutes } from './routes/config.js';
+import { observabilityRoutes } from './routes/observability.js';
+import { eventRoutes } from './routes/events.js';
+import type { AppDeps } from './deps.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the node's HTTP app without listening (tests use inject(); the runtime
+ * listens). Every route validates its input with zod and every failure leaves
+ * through the one error handler as {error:{code,message,field?}}.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ actor: 'http' }) as unknown as FastifyBaseLogger,
+    // Access logs are written by our own hook, and only in development mode.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    ajv: { customOptions: { strict: false } },
+  });
+  installZod(app);
+  installErrorHandling(app);
+  installSecurity(app, {
+    token: () => deps.config.current.api.token,
+    allowedHosts: () => deps.config.current.http.allowedHosts,
+    ...(deps.ownHosts ? { ownHosts: deps.ownHosts } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.http.requests += 1;
+    if (reply.statusCode >= 500) deps.metrics.http.serverErrors += 1;
+    else if (reply.statusCode >= 400) deps.metrics.http.clientErrors += 1;
+    if (deps.logs.mode === 'development') {
+      req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'soccer-rig node API', version: softwareVersion, description: 'One camera node of the rig. Errors: {error:{code,message,field?}}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: zodToOpenApi as never,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  statusRoutes(app, deps);
+  configRoutes(app, deps);
+  observabilityRoutes(app, deps);
+  const events = eventRoutes(app, deps);
+  app.decorate('broadcast', events.broadcast);
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    broadcast(event: string, data: unknown): void;
+  }
+}

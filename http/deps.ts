@@ -1,0 +1,20 @@
+import type {} from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { ConfigStore } from '../runtime/config/store.js';
+import type { LogSink } from '../runtime/logging.js';
+import type { StatusBoard } from '../runtime/status.js';
+import type { Metrics } from '../runtime/metrics.js';
+
+/** Everything the HTTP layer may touch. buildApp never reaches past these. */
+export interface AppDeps {
+  board: StatusBoard;
+  config: ConfigStore;
+  logs: LogSink;
+  log: Logger;
+  metrics: Metrics;
+  /** SSE heartbeat period; tests shorten it. */
+  heartbeatMs?: number;
+  /** This machine's names and addresses for the Host check; tests inject them. */
+  ownHosts?: () => string[];
+  now?: () => number;
+}

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RigError } from '../runtime/errors.js';
+
+/** A RigError that knows its HTTP status. Anything thrown that is not one of these is a bug (500). */
+export class HttpError extends RigError {
+  constructor(readonly statusCode: number, code: string, message: string, opts: { field?: string; details?: unknown } = {}) {
+    super(code, message, opts);
+  }
+}
+
+export interface ErrorBody { error: { code: string; message: string; field?: string; [k: string]: unknown } }
+
+export function errorBody(code: string, message: string, field?: string, extra: Record<string, unknown> = {}): ErrorBody {
+  return { error: { code, message, ...(field ? { field } : {}), ...extra } };
+}
+
+/** Fastify's own client-error codes, mapped to ours with a message a person can act on. */
+const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send JSON with Content-Type: application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'EMPTY_BODY', message: 'Content-Type is application/json but the body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON' },
+  FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
+  FST_ERR_CTP_EMPTY_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
+};
+
+/**
+ * The one error handler: a client error keeps its code, message and field; anything
+ * else is logged with the request and answered with a generic 500 that leaks nothing.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | RigError | Error, req: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = classify(err);
+    if (status >= 500) req.log.error({ err, url: req.url, method: req.method, code: 'HTTP_INTERNAL' }, 'request failed');
+    void reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+}
+
+function classify(err: unknown): { status: number; body: ErrorBody } {
+  const e = err as Partial<FastifyError> & { field?: string; details?: unknown; validationContext?: string };
+  if (err instanceof HttpError) {
+    const extra = err.details && typeof err.details === 'object' ? (err.details as Record<string, unknown>) : {};
+    return { status: err.statusCode, body: errorBody(err.code, err.message, err.field, extra) };
+  }
+  if (e.code === 'FST_ERR_VALIDATION' || e.code === 'VALIDATION_FAILED' || e.validation) {
+    const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
+    return { status: 400, body: errorBody('VALIDATION_FAILED', `${where}${e.message ?? 'invalid request'}`, e.field) };
+  }
+  const mapped = e.code ? FASTIFY_CLIENT_ERRORS[e.code] : undefined;
+  if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message ?? e.message ?? mapped.code) };
+  if (err instanceof SyntaxError || (typeof e.statusCode === 'number' && e.statusCode === 400)) {
+    return { status: 400, body: errorBody('BAD_REQUEST', e.message ?? 'bad request') };
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, body: errorBody(e.code ?? 'BAD_REQUEST', e.message ?? 'bad request') };
+  }
+  return { status: 500, body: errorBody('INTERNAL', 'internal error; the node logged the details') };
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { startNode, ConfigError } from './node.js';
+import { runDemo } from './demo.js';
+import { softwareVersion } from './version.js';
+
+const USAGE = `soccer-rig ${softwareVersion}
+
+Usage:
+  soccer-rig node --config FILE [--port N] [--data DIR]
+      Run one camera node (as systemd does on a Pi).
+  soccer-rig demo [--nodes 3] [--base-port 8081] [--data DIR] [--resolution WxH]
+      Run a whole rig on this machine, one process per node, synthetic cameras.
+  soccer-rig --version | --help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${softwareVersion}\n`);
+    return 0;
+  }
+  try {
+    if (command === 'node') return await runNode(rest);
+    if (command === 'demo') return await runDemoCommand(rest);
+  } catch (err) {
+    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`soccer-rig ${command}: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  process.stderr.write(`soccer-rig: unknown command "${command}"\n\n${USAGE}`);
+  return 2;
+}
+
+async function runNode(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: { config: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' } },
+  });
+  if (!values.config) {
+    process.stderr.write('soccer-rig node: --config FILE is required\n');
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    process.stderr.write(`soccer-rig node: --port: "${values.port}" is not a port number (1–65535)\n`);
+    return 2;
+  }
+  let node;
+  try {
+    node = await startNode({
+      configPath: values.config,
+      overrides: { ...(port !== undefined ? { httpPort: port } : {}), ...(values.data ? { dataDir: values.data } : {}) },
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`soccer-rig node: refusing to start, ${values.config} has ${err.problems.length} problem(s):\n`);
+      for (const p of err.problems) process.stderr.write(`  ${p.path}: ${p.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`soccer-rig node: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`soccer-rig node ${node.config.current.camera.id} listening on ${node.url}\n`);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals += 1;
+      if (signals > 1) {
+        node.log.warn({ sig }, 'second signal: exiting now');
+        resolve(130);
+        return;
+      }
+      void node.stop(`signal ${sig}`).then(() => resolve(0), (err: unknown) => {
+        node.log.error({ err }, 'error while stopping');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+async function runDemoCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: {
+      nodes: { type: 'string', default: '3' },
+      'base-port': { type: 'string', default: '8081' },
+      data: { type: 'string' },
+      resolution: { type: 'string', default: '640x360' },
+    },
+  });
+  const nodes = Number(values.nodes);
+  const basePort = Number(values['base-port']);
+  const res = /^(\d+)x(\d+)$/.exec(values.resolution ?? '');
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 3) {
+    process.stderr.write('soccer-rig demo: --nodes must be 1, 2 or 3 (a rig has CAM_L, CAM_C, CAM_R)\n');
+    return 2;
+  }
+  if (!Number.isInteger(basePort) || basePort < 1 || basePort + nodes > 65535) {
+    process.stderr.write(`soccer-rig demo: --base-port: "${values['base-port']}" is not a usable port\n`);
+    return 2;
+  }
+  if (!res) {
+    process.stderr.write(`soccer-rig demo: --resolution: "${values.resolution}" is not WxH (e.g. 1280x720)\n`);
+    return 2;
+  }
+  return runDemo({
+    nodes, basePort, width: Number(res[1]), height: Number(res[2]),
+    ...(values.data ? { dataDir: values.data } : {}),
+  });
+}
+
+main(process.argv.slice(2)).then(
+  // Exit explicitly: the node has stopped everything it owns, and a library's
+  // forgotten timer must not keep a stopped node's process alive under systemd.
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`soccer-rig: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,46 @@
+import { execa } from 'execa';
+
+/**
+ * systemd readiness and watchdog. Node cannot send to a unix datagram socket
+ * without a native addon, so this uses the `systemd-notify` helper; the unit
+ * therefore sets NotifyAccess=all. Without NOTIFY_SOCKET (tests, demo, a shell)
+ * every call is a no-op.
+ */
+export interface Notifier {
+  ready(): Promise<void>;
+  stopping(): Promise<void>;
+  status(text: string): Promise<void>;
+  /** Starts WATCHDOG=1 pings at half of WATCHDOG_USEC; returns a function that stops them. */
+  startWatchdog(): () => void;
+}
+
+type Send = (args: string[]) => Promise<void>;
+
+export function createNotifier(env: NodeJS.ProcessEnv = process.env, send: Send = defaultSend): Notifier {
+  const enabled = Boolean(env.NOTIFY_SOCKET);
+  const notify = async (...assignments: string[]): Promise<void> => {
+    if (!enabled) return;
+    try {
+      await send(assignments);
+    } catch {
+      // A missing helper must never take a recording node down; systemd's own
+      // timeouts will report a node that never became ready.
+    }
+  };
+  return {
+    ready: () => notify('READY=1', `MAINPID=${process.pid}`),
+    stopping: () => notify('STOPPING=1'),
+    status: (text) => notify(`STATUS=${text}`),
+    startWatchdog() {
+      const usec = Number(env.WATCHDOG_USEC);
+      if (!enabled || !Number.isFinite(usec) || usec <= 0) return () => undefined;
+      const timer = setInterval(() => void notify('WATCHDOG=1'), Math.max(500, usec / 2000));
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}
+
+async function defaultSend(args: string[]): Promise<void> {
+  await execa('systemd-notify', [`--pid=${process.pid}`, ...args], { timeout: 5_000 });
+}

@@ -1,0 +1,120 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+
+/**
+ * NodeStatus: what every node says about itself (GET /status, /events, and the
+ * snapshots replicated to the rig). A value nobody has measured is null, never a
+ * plausible-looking guess.
+ */
+export const Warning = z.object({
+  code: z.string().describe('Stable machine-readable code, e.g. DISK_LOW'),
+  message: z.string().describe('What is wrong, for the operator'),
+});
+export type Warning = z.infer<typeof Warning>;
+
+export const NodeState = z.enum(['idle', 'armed', 'recording', 'stopping', 'error']);
+export type NodeState = z.infer<typeof NodeState>;
+
+export const NodeStatusSchema = z.object({
+  cameraId: z.string(),
+  cameraPosition: z.string(),
+  state: NodeState,
+  sessionId: z.string().nullable(),
+  mode: z.enum(['production', 'development']),
+  video: z.object({
+    width: z.number(), height: z.number(), fps: z.number(), codec: z.string(), bitrateMbps: z.number(),
+  }),
+  encoder: z.object({
+    fps: z.number().nullable(), droppedFrames: z.number().nullable(), speed: z.number().nullable(),
+    keepingUp: z.boolean().nullable().describe('Whether the encoder sustains the target frame rate'),
+  }),
+  recording: z.object({
+    startedAt: z.number().nullable(), firstFrameAt: z.number().nullable(), file: z.string().nullable(),
+    error: Warning.nullable().describe('Why the last recording stopped abnormally, with the encoder\'s own message'),
+  }),
+  storage: z.object({
+    freeBytes: z.number().nullable(), totalBytes: z.number().nullable(), minutesLeft: z.number().nullable(),
+  }),
+  batteryPercent: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+  cpu: z.object({ loadPercent: z.number().nullable() }),
+  sync: z.object({
+    offsetMs: z.number().nullable(), confidence: z.enum(['high', 'medium', 'low', 'none']).nullable(), source: z.string().nullable(),
+  }),
+  network: z.object({ mode: z.enum(['mesh', 'ap', 'unknown']) }),
+  warnings: z.array(Warning),
+  version: z.string(),
+  uptimeS: z.number(),
+  updatedAt: z.number(),
+});
+export type NodeStatus = z.infer<typeof NodeStatusSchema>;
+
+type Parts = Omit<NodeStatus, 'warnings' | 'uptimeS' | 'updatedAt'>;
+type Patch = { [K in keyof Parts]?: Parts[K] extends object ? Partial<Parts[K]> | Parts[K] : Parts[K] };
+
+/**
+ * The node's own status, assembled from what each actor reports. Warnings are kept
+ * per source, so the Housekeeper clearing its warnings never hides the Recorder's.
+ * 'change' is emitted at most once per tick however many parts changed in it.
+ */
+export class StatusBoard extends EventEmitter {
+  #parts: Parts;
+  #warnings = new Map<string, Warning[]>();
+  #pending = false;
+  #version = 0;
+  readonly #startedAt: number;
+
+  constructor(initial: Parts, private readonly now: () => number = Date.now) {
+    super();
+    this.#parts = structuredClone(initial);
+    this.#startedAt = now();
+  }
+
+  snapshot(): NodeStatus {
+    const warnings = [...this.#warnings.values()].flat();
+    return {
+      ...structuredClone(this.#parts),
+      warnings,
+      uptimeS: Math.round((this.now() - this.#startedAt) / 1000),
+      updatedAt: this.now(),
+    };
+  }
+
+  /** Increments on every change; lets pollers and SSE skip identical snapshots. */
+  get version(): number {
+    return this.#version;
+  }
+
+  patch(patch: Patch): void {
+    let changed = false;
+    for (const [key, value] of Object.entries(patch) as [keyof Parts, unknown][]) {
+      const cur = this.#parts[key];
+      const next = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof cur === 'object' && cur !== null
+        ? { ...cur, ...value }
+        : value;
+      if (JSON.stringify(cur) !== JSON.stringify(next)) {
+        (this.#parts as Record<string, unknown>)[key] = next;
+        changed = true;
+      }
+    }
+    if (changed) this.#changed();
+  }
+
+  setWarnings(source: string, warnings: Warning[]): void {
+    const cur = this.#warnings.get(source) ?? [];
+    if (JSON.stringify(cur) === JSON.stringify(warnings)) return;
+    if (warnings.length === 0) this.#warnings.delete(source);
+    else this.#warnings.set(source, warnings);
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.#version += 1;
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      this.emit('change', this.snapshot());
+    });
+  }
+}
