@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { softwareVersion } from '../runtime/version.js';
@@ -22,12 +22,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ actor: 'http' }) as unknown as FastifyBaseLogger,
     // Access logs are written by our own hook, and only in development mode.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     ajv: { customOptions: { strict: false } },
   });
   installZod(app);
+  // JSON only: a form or text body is a client mistake (415), not a string to validate.
+  app.removeContentTypeParser(['text/plain']);
   installErrorHandling(app);
   installSecurity(app, {
     token: () => deps.config.current.api.token,

@@ -41,7 +41,7 @@ export function spawnSupervised<S, M>(
   const onCrash = restartPolicy({
     ...supervision,
     name: def.name,
-    log,
+    log: log.child({ actor: def.name }),
     beforeRestart: cleanup,
     onRestart: (n, err) => { restarts = n; supervision.onRestart?.(n, err); },
     onGiveUp: (err) => { failed = true; supervision.onGiveUp?.(err); },

@@ -74,7 +74,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     board.setWarnings(`actor:${name}`, [{ code: 'ACTOR_FAILED', message: `${name} stopped after repeated crashes: ${err.message}` }]);
 
   const actors: Record<string, SpawnedActor<any>> = {};
-  actors.housekeeper = spawnSupervised(system, housekeeper({ probe, board, config: () => store.current }), log.child({ actor: 'housekeeper' }),
+  actors.housekeeper = spawnSupervised(system, housekeeper({ probe, board, config: () => store.current }), log,
     { onGiveUp: actorFailed('housekeeper') });
   for (const [name, a] of Object.entries(actors)) metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
 

@@ -43,16 +43,16 @@ export function restartPolicy(opts: SupervisionOptions) {
     try {
       await opts.beforeRestart?.();
     } catch (cleanupErr) {
-      opts.log.error({ actor: opts.name, err: cleanupErr, code: 'ACTOR_CLEANUP_FAILED' }, `${opts.name}: cleanup after crash failed`);
+      opts.log.error({ err: cleanupErr, code: 'ACTOR_CLEANUP_FAILED' }, `${opts.name}: cleanup after crash failed`);
     }
     if (crashes.length > maxRestarts) {
-      opts.log.error({ actor: opts.name, err, code: 'ACTOR_FAILED', crashes: crashes.length },
+      opts.log.error({ err, code: 'ACTOR_FAILED', crashes: crashes.length },
         `${opts.name} crashed ${crashes.length} times within ${windowMs} ms; stopped`);
       try { opts.onGiveUp?.(err); } catch { /* a reporting hook must not turn into a second crash */ }
       return ctx.stop;
     }
     const delay = Math.min(cap, base * 2 ** (crashes.length - 1));
-    opts.log.error({ actor: opts.name, err, code: 'ACTOR_CRASHED', msgType: messageType(msg), restartInMs: delay },
+    opts.log.error({ err, code: 'ACTOR_CRASHED', msgType: messageType(msg), restartInMs: delay },
       `${opts.name} crashed: ${err.message}; restarting in ${delay} ms`);
     await sleep(delay);
     try { opts.onRestart?.(total, err); } catch { /* see above */ }

@@ -9,7 +9,7 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
     version: 1,
     mode: 'production',
     camera: { id: 'CAM_L', position: 'left', source: 'synthetic' },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 18080 },
     storage: { dataDir: join(dir, 'data') },
     video: { width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 1 },
     logging: { dir: join(dir, 'logs') },

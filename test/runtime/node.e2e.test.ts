@@ -1,0 +1,93 @@
+import test from 'ava';
+import { writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeTestConfig } from '../helpers/config.js';
+import { tempDir } from '../helpers/tmp.js';
+import { freePort, waitFor } from '../helpers/net.js';
+import { runCli } from '../helpers/cli.js';
+
+test('soccer-rig node runs as a real process: /status and /events over HTTP, clean exit on SIGTERM', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir);
+  const port = await freePort();
+  const dataDir = join(dir, 'override-data');
+  const proc = runCli(t, ['node', '--config', configPath, '--port', String(port), '--data', dataDir]);
+  const base = `http://127.0.0.1:${port}`;
+  const status = await waitFor(async () => {
+    const r = await fetch(`${base}/api/v1/status`);
+    return r.ok ? (await r.json() as any) : null;
+  }, 10_000);
+  t.is(status.cameraId, 'CAM_L');
+  t.is(status.state, 'idle');
+  const withDisk = await waitFor(async () => {
+    const s = await (await fetch(`${base}/api/v1/status`)).json() as any;
+    return s.storage.freeBytes !== null ? s : null;
+  }, 5_000);
+  t.true(withDisk.storage.totalBytes > 0);
+  t.true(withDisk.storage.minutesLeft > 0);
+
+  const ctrl = new AbortController();
+  const res = await fetch(`${base}/api/v1/events`, { signal: ctrl.signal });
+  t.is(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  const reader = res.body!.getReader();
+  let text = '';
+  while (!text.includes('event: status')) text += new TextDecoder().decode((await reader.read()).value);
+  t.regex(text, /data: \{"cameraId":"CAM_L"/);
+  ctrl.abort();
+
+  const cfg = await (await fetch(`${base}/api/v1/config`)).json() as any;
+  t.is(cfg.storage.dataDir, dataDir, '--data overrides the data directory');
+  t.is(cfg.http.port, port);
+  t.notRegex(await readFile(configPath, 'utf8'), /override-data/, 'overrides are not written to the file');
+
+  proc.kill('SIGTERM');
+  const result = await proc;
+  t.is(result.exitCode, 0, result.all);
+});
+
+test('a bad config file: the node refuses to start and names every problem', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'bad.yaml');
+  await writeFile(file, 'version: 1\ncamera:\n  id: CAM_Z\nvideo:\n  fps: fast\n  bitrateMpbs: 30\n');
+  const result = await runCli(t, ['node', '--config', file]);
+  t.is(result.exitCode, 2);
+  t.regex(result.all, /camera\.id: /);
+  t.regex(result.all, /video\.fps: /);
+  t.regex(result.all, /video\.bitrateMpbs: unknown field/);
+});
+
+test('a missing or unparsable config file is refused with a clear message', async (t) => {
+  const dir = await tempDir(t);
+  const missing = await runCli(t, ['node', '--config', join(dir, 'nope.yaml')]);
+  t.is(missing.exitCode, 2);
+  t.regex(missing.all, /cannot read/);
+  const file = join(dir, 'broken.yaml');
+  await writeFile(file, 'camera: [unclosed\n');
+  const broken = await runCli(t, ['node', '--config', file]);
+  t.is(broken.exitCode, 2);
+  t.regex(broken.all, /not valid YAML/);
+});
+
+test('CLI usage errors exit 2 with usage', async (t) => {
+  const r = await runCli(t, ['node', '--config', 'x.yaml', '--port', 'eighty']);
+  t.is(r.exitCode, 2);
+  t.regex(r.all, /--port/);
+  const u = await runCli(t, ['fly']);
+  t.is(u.exitCode, 2);
+  t.regex(u.all, /Usage:/);
+});
+
+test('a version 0 config is migrated on start, the old file kept as .bak', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'old.yaml');
+  const port = await freePort();
+  const v0 = `cameraId: CAM_R\nport: ${port}\ndataDir: ${join(dir, 'data')}\nresolution: 320x180\nbitrate: 1\nlogging:\n  dir: ${join(dir, 'logs')}\nhttp:\n  host: 127.0.0.1\n`;
+  await writeFile(file, v0);
+  const proc = runCli(t, ['node', '--config', file]);
+  const s = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/status`)).json() as any, 10_000);
+  t.is(s.cameraId, 'CAM_R');
+  t.is(await readFile(`${file}.bak`, 'utf8'), v0);
+  t.regex(await readFile(file, 'utf8'), /^version: 1$/m);
+  proc.kill('SIGTERM');
+  t.is((await proc).exitCode, 0);
+});
