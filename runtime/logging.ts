@@ -46,12 +46,14 @@ export class LogSink {
     return this.#fileError;
   }
 
-  setMode(mode: Mode, logDir = this.logDir): void {
-    if (mode === this.#mode && logDir === this.logDir) return;
-    this.#closeFile();
+  /** Resolves once a previous log file is flushed and closed. */
+  setMode(mode: Mode, logDir = this.logDir): Promise<void> {
+    if (mode === this.#mode && logDir === this.logDir) return Promise.resolve();
+    const closed = this.#closeFile();
     this.#mode = mode;
     this.logDir = logDir;
     if (mode === 'development') this.#openFile();
+    return closed;
   }
 
   write(line: string): void {

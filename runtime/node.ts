@@ -79,7 +79,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   for (const [name, a] of Object.entries(actors)) metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
 
   store.on('change', (after: Config) => {
-    sink.setMode(after.mode, after.logging.dir);
+    void sink.setMode(after.mode, after.logging.dir);
     board.patch({ mode: after.mode, video: videoOf(after), cameraPosition: after.camera.position });
   });
 

@@ -14,21 +14,21 @@ export interface Notifier {
   startWatchdog(): () => void;
 }
 
-type Send = (args: string[]) => Promise<void>;
+type Send = (args: string[], socket: string) => Promise<void>;
 
 export function createNotifier(env: NodeJS.ProcessEnv = process.env, send: Send = defaultSend): Notifier {
   const enabled = Boolean(env.NOTIFY_SOCKET);
   const notify = async (...assignments: string[]): Promise<void> => {
     if (!enabled) return;
     try {
-      await send(assignments);
+      await send(assignments, env.NOTIFY_SOCKET as string);
     } catch {
       // A missing helper must never take a recording node down; systemd's own
       // timeouts will report a node that never became ready.
     }
   };
   return {
-    ready: () => notify('READY=1', `MAINPID=${process.pid}`),
+    ready: () => notify('READY=1'),
     stopping: () => notify('STOPPING=1'),
     status: (text) => notify(`STATUS=${text}`),
     startWatchdog() {
@@ -41,6 +41,7 @@ export function createNotifier(env: NodeJS.ProcessEnv = process.env, send: Send 
   };
 }
 
-async function defaultSend(args: string[]): Promise<void> {
-  await execa('systemd-notify', [`--pid=${process.pid}`, ...args], { timeout: 5_000 });
+async function defaultSend(args: string[], socket: string): Promise<void> {
+  // --no-block: do not wait for systemd's barrier; --pid names this process as the main one.
+  await execa('systemd-notify', ['--no-block', `--pid=${process.pid}`, ...args], { timeout: 5_000, env: { NOTIFY_SOCKET: socket } });
 }

@@ -145,3 +145,13 @@ test('OpenAPI document and UI are served', async (t) => {
   const ui = await app.inject({ method: 'GET', url: '/docs/' });
   t.is(ui.statusCode, 200);
 });
+
+test('a config write failure is answered honestly (not 500) and changes nothing', async (t) => {
+  const { app, deps } = await testApp(t);
+  const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  (deps.config as any).update = async () => { throw full; };
+  const r = await app.inject({ method: 'POST', url: '/api/v1/config', payload: { mode: 'development' } });
+  t.is(r.statusCode, 507);
+  t.is(r.json().error.code, 'CONFIG_WRITE_FAILED');
+  t.is(deps.config.current.mode, 'production');
+});
