@@ -1,7 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=256
 import { parseArgs } from 'node:util';
-import { startNode, ConfigError } from './node.js';
-import { runDemo } from './demo.js';
 import { softwareVersion } from './version.js';
 
 const USAGE = `soccer-rig ${softwareVersion}
@@ -52,6 +50,8 @@ async function runNode(args: string[]): Promise<number> {
     process.stderr.write(`soccer-rig node: --port: "${values.port}" is not a port number (1–65535)\n`);
     return 2;
   }
+  // Loaded on demand: `soccer-rig demo` and `--help` should not pay for the node's modules, nor the node for the demo's.
+  const { startNode, ConfigError } = await import('./node.js');
   let node;
   try {
     node = await startNode({
@@ -112,6 +112,7 @@ async function runDemoCommand(args: string[]): Promise<number> {
     process.stderr.write(`soccer-rig demo: --resolution: "${values.resolution}" is not WxH (e.g. 1280x720)\n`);
     return 2;
   }
+  const { runDemo } = await import('./demo.js');
   return runDemo({
     nodes, basePort, width: Number(res[1]), height: Number(res[2]),
     ...(values.data ? { dataDir: values.data } : {}),

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { cameraIds, CONFIG_VERSION } from './config/schema.js';
+import { NODE_FLAGS } from './node-flags.js';
 
 export interface DemoOptions {
   nodes: number;
@@ -57,7 +58,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'config.yaml');
     await writeFile(file, stringify(cfg));
-    const proc = execa(process.execPath, [cli, 'node', '--config', file], { reject: false, stdin: 'ignore', buffer: false, all: true });
+    const proc = execa(process.execPath, [...NODE_FLAGS, cli, 'node', '--config', file], { reject: false, stdin: 'ignore', buffer: false, all: true });
     const id = cfg.camera.id;
     if (proc.all) createInterface({ input: proc.all }).on('line', (l) => print(`[${id}] ${l}`));
     children.push({ id, proc, url: `http://127.0.0.1:${cfg.http.port}/` });

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 
 /**
  * systemd readiness and watchdog. Node cannot send to a unix datagram socket
@@ -43,5 +42,7 @@ export function createNotifier(env: NodeJS.ProcessEnv = process.env, send: Send 
 
 async function defaultSend(args: string[], socket: string): Promise<void> {
   // --no-block: do not wait for systemd's barrier; --pid names this process as the main one.
+  // execa is imported on first use: most nodes outside systemd never need it, and it costs ~15 MB of RSS.
+  const { execa } = await import('execa');
   await execa('systemd-notify', ['--no-block', `--pid=${process.pid}`, ...args], { timeout: 5_000, env: { NOTIFY_SOCKET: socket } });
 }

@@ -62,6 +62,7 @@ export class StatusBoard extends EventEmitter {
   #warnings = new Map<string, Warning[]>();
   #pending = false;
   #version = 0;
+  #cached: { version: number; body: Omit<NodeStatus, 'uptimeS' | 'updatedAt'> } | null = null;
   readonly #startedAt: number;
 
   constructor(initial: Parts, private readonly now: () => number = Date.now) {
@@ -70,14 +71,17 @@ export class StatusBoard extends EventEmitter {
     this.#startedAt = now();
   }
 
+  /**
+   * A deep copy is made once per change, not per request: /status is polled by
+   * every phone, and the copy is frozen so no reader can alter the board.
+   */
   snapshot(): NodeStatus {
-    const warnings = [...this.#warnings.values()].flat();
-    return {
-      ...structuredClone(this.#parts),
-      warnings,
-      uptimeS: Math.round((this.now() - this.#startedAt) / 1000),
-      updatedAt: this.now(),
-    };
+    if (this.#cached?.version !== this.#version) {
+      const body = { ...structuredClone(this.#parts), warnings: structuredClone([...this.#warnings.values()].flat()) };
+      this.#cached = { version: this.#version, body: deepFreeze(body) };
+    }
+    const t = this.now();
+    return { ...this.#cached.body, uptimeS: Math.round((t - this.#startedAt) / 1000), updatedAt: t };
   }
 
   /** Increments on every change; lets pollers and SSE skip identical snapshots. */
@@ -117,4 +121,12 @@ export class StatusBoard extends EventEmitter {
       this.emit('change', this.snapshot());
     });
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
 }

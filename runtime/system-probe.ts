@@ -1,6 +1,5 @@
 import { statfs, readFile } from 'node:fs/promises';
 import si from 'systeminformation';
-import { execa } from 'execa';
 import type { Config } from './config/schema.js';
 
 /** The side effects the Housekeeper needs, behind one seam so its logic is tested with fakes. */
@@ -40,6 +39,7 @@ export function batteryProvider(cfg: Config['battery']): () => Promise<number | 
     case 'command':
       return async () => {
         const [cmd, ...args] = cfg.command as [string, ...string[]];
+        const { execa } = await import('execa');
         const { stdout } = await execa(cmd, args, { timeout: 5_000 });
         return parsePercent(stdout);
       };

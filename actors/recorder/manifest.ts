@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The per-recording manifest: the public contract shared with peers, the dashboard and the
+ * offload tool. The fields ARCHITECTURE.md names are required; the rest are diagnostics.
+ */
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const VideoInfoSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  fps: z.number().positive(),
+  codec: z.enum(['h264', 'h265']),
+  bitrateMbps: z.number().positive(),
+});
+
+export const ManifestSchema = z.object({
+  file: z.string().min(1),
+  sessionId: z.string().min(1),
+  cameraId: z.string().min(1),
+  cameraPosition: z.string(),
+  /** The rig-agreed start instant, epoch ms. */
+  startAt: z.number(),
+  /** When this node's first frame was captured, epoch ms on this node's clock; null if none. */
+  firstFrameAt: z.number().nullable(),
+  offsetMs: z.number().nullable(),
+  durationS: z.number().nonnegative(),
+  video: VideoInfoSchema,
+  droppedFrames: z.number().int().nonnegative(),
+  /** null only in the "in progress" manifest written at start. */
+  sha256: sha256Hex.nullable(),
+  sizeBytes: z.number().int().nonnegative(),
+  snapshot: z.string().nullable(),
+  softwareVersion: z.string(),
+  offloaded: z.boolean(),
+  incomplete: z.boolean(),
+
+  // Diagnostics (optional so older manifests and other writers stay valid).
+  inProgress: z.boolean().optional(),
+  stopReason: z.string().nullable().optional(),
+  /** Epoch ms when the encoder was started / stopped (this node's clock). */
+  startedAt: z.number().optional(),
+  stoppedAt: z.number().nullable().optional(),
+  codecFallbackReason: z.string().nullable().optional(),
+  encoder: z
+    .object({ avgFps: z.number().nullable(), speed: z.number().nullable(), frames: z.number().int().nullable() })
+    .optional(),
+  errors: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+  recoveredAt: z.number().optional(),
+});
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type VideoInfo = z.infer<typeof VideoInfoSchema>;
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** `{SESSION_ID}_{CAM_ID}_{YYYYMMDD}_{HHMMSS}.mp4`, UTC of the start. */
+export function recordingFileName(sessionId: string, cameraId: string, startedAtMs: number): string {
+  const d = new Date(startedAtMs);
+  const date = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
+  const time = `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  return `${safeId(sessionId)}_${safeId(cameraId)}_${date}_${time}.mp4`;
+}
+
+export function manifestFileName(sessionId: string, cameraId: string): string {
+  return `${safeId(sessionId)}_${safeId(cameraId)}.json`;
+}
+
+const RECORDING_NAME = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.mp4$/;
+
+/**
+ * Splits a recording file name for recovery. Ids may contain `_` (CAM_L), so the session and
+ * camera are only separable when the camera id is known; the node always knows its own.
+ */
+export function parseRecordingFileName(
+  name: string,
+  cameraId: string,
+): { manifestName: string; sessionId: string | null; startedAtMs: number } | null {
+  const m = name.match(RECORDING_NAME);
+  if (!m) return null;
+  const [, prefix, y, mo, d, h, mi, s] = m;
+  const startedAtMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const suffix = `_${cameraId}`;
+  const sessionId = prefix!.endsWith(suffix) && prefix!.length > suffix.length ? prefix!.slice(0, -suffix.length) : null;
+  return { manifestName: `${prefix}.json`, sessionId, startedAtMs };
+}
+
+/**
+ * Ids end up in file names: refuse separators and anything a shell or a FAT-formatted
+ * offload disk would trip on, instead of silently rewriting them.
+ */
+export function safeId(id: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) {
+    throw new RangeError(`id ${JSON.stringify(id)} must be 1-64 of letters, digits, '_', '-', '.', starting alphanumeric`);
+  }
+  return id;
+}

@@ -1,0 +1,212 @@
+import type { Readable } from 'node:stream';
+import { RigError } from '../../runtime/errors.js';
+import type { EncoderCommand } from './command.js';
+import { ProgressParser, type ProgressSnapshot } from './progress.js';
+import type { ProcessExit, ProcessRunner, RunningProcess } from './runner.js';
+
+/**
+ * One encoder run: spawn (rpicam-vid piped into ffmpeg, or ffmpeg alone), watch its progress,
+ * stop it the way that finishes the file, and say why it ended.
+ */
+
+export interface EncoderExit {
+  ffmpeg: ProcessExit;
+  producer: ProcessExit | null;
+  /** true when stop() asked for the end; false when the encoder died on its own. */
+  requested: boolean;
+  /** null for a requested, clean end. */
+  error: RigError | null;
+  lastMessages: string[];
+}
+
+export interface EncoderProcessOptions {
+  runner: ProcessRunner;
+  /** No progress (frame/out_time/size unchanged) for this long → ENCODER_STALLED. */
+  stallTimeoutMs?: number;
+  /** Before the first frame the camera may still be starting up. */
+  startTimeoutMs?: number;
+  /** After `q` (or stopping rpicam-vid) before SIGTERM. */
+  stopGraceMs?: number;
+  /** After SIGTERM before SIGKILL. */
+  killGraceMs?: number;
+  now?: () => number;
+  onProgress?: (snap: ProgressSnapshot, receivedAt: number) => void;
+  /** A failure while running (stall, unexpected exit) — delivered once. */
+  onError?: (err: RigError) => void;
+}
+
+export class EncoderProcess {
+  private ffmpeg: RunningProcess | null = null;
+  private producer: RunningProcess | null = null;
+  private readonly parser = new ProgressParser(20);
+  private stopRequested = false;
+  private stopping: Promise<EncoderExit> | null = null;
+  private exitPromise: Promise<EncoderExit> | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastAdvance = { frame: -1, outTimeUs: -1, size: -1 };
+  private sawFrame = false;
+  private reported: RigError | null = null;
+
+  constructor(private readonly cmd: EncoderCommand, private readonly opts: EncoderProcessOptions) {}
+
+  /** Spawns the pipeline and returns ffmpeg's stdout (the fragmented MP4). */
+  start(): Readable {
+    if (this.ffmpeg) throw new RigError('ENCODER_ALREADY_STARTED', 'encoder already started');
+    const { runner } = this.opts;
+    if (this.cmd.producer) {
+      this.producer = runner.spawn(this.cmd.producer, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+      this.producer.stderr?.on('data', (d: Buffer) => this.parser.push(d));
+      if (!this.producer.stdout) throw new RigError('ENCODER_SPAWN_FAILED', 'producer has no stdout');
+    }
+    this.ffmpeg = runner.spawn(this.cmd.ffmpeg, {
+      stdin: this.producer?.stdout ?? 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    // ffmpeg now holds its own copy of the camera pipe. The parent's copy must go: nothing
+    // here reads it, so it would never see 'end' and the producer's exit would never settle.
+    this.producer?.stdout?.destroy();
+    // An EPIPE on stdin (ffmpeg already gone when we write `q`) is expected, not fatal.
+    this.ffmpeg.stdin?.on('error', () => undefined);
+    this.ffmpeg.stderr?.setEncoding('utf8');
+    this.ffmpeg.stderr?.on('data', (d: string) => this.onStderr(d));
+    if (!this.ffmpeg.stdout) throw new RigError('ENCODER_SPAWN_FAILED', 'ffmpeg has no stdout');
+    this.armWatchdog(this.opts.startTimeoutMs ?? 15_000);
+    this.exitPromise = this.watchExit();
+    return this.ffmpeg.stdout;
+  }
+
+  get pid(): number | undefined {
+    return this.ffmpeg?.pid;
+  }
+
+  lastMessages(): string[] {
+    return this.parser.lastMessages();
+  }
+
+  /** Settles when every process of the pipeline has exited (never rejects). */
+  get exited(): Promise<EncoderExit> {
+    if (!this.exitPromise) return Promise.reject(new RigError('ENCODER_NOT_STARTED', 'encoder not started'));
+    return this.exitPromise;
+  }
+
+  /**
+   * Asks the encoder to finish the file: `q` on ffmpeg's stdin (or SIGINT to rpicam-vid,
+   * whose EOF ends ffmpeg), then SIGTERM, then SIGKILL. Idempotent.
+   */
+  stop(): Promise<EncoderExit> {
+    if (!this.ffmpeg || !this.exitPromise) return Promise.reject(new RigError('ENCODER_NOT_STARTED', 'encoder not started'));
+    if (this.stopping) return this.stopping;
+    this.stopRequested = true;
+    this.disarmWatchdog();
+    const ffmpeg = this.ffmpeg;
+    const producer = this.producer;
+    const exited = this.exitPromise;
+    const stopGrace = this.opts.stopGraceMs ?? 5000;
+    const killGrace = this.opts.killGraceMs ?? 3000;
+    this.stopping = (async () => {
+      if (producer) producer.kill('SIGINT');
+      else if (this.cmd.stdinCommands && ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end('q');
+      else ffmpeg.kill('SIGINT');
+      if (await settlesWithin(exited, stopGrace)) return exited;
+      producer?.kill('SIGTERM');
+      ffmpeg.kill('SIGTERM');
+      if (await settlesWithin(exited, killGrace)) return exited;
+      producer?.kill('SIGKILL');
+      ffmpeg.kill('SIGKILL');
+      return exited;
+    })();
+    return this.stopping;
+  }
+
+  private onStderr(d: string): void {
+    const at = (this.opts.now ?? Date.now)();
+    for (const snap of this.parser.push(d)) {
+      if (this.advanced(snap)) {
+        if (!this.sawFrame && (snap.frame ?? 0) > 0) this.sawFrame = true;
+        if (!this.stopRequested) this.armWatchdog(this.sawFrame ? (this.opts.stallTimeoutMs ?? 5000) : (this.opts.startTimeoutMs ?? 15_000));
+      }
+      this.opts.onProgress?.(snap, at);
+    }
+  }
+
+  private advanced(s: ProgressSnapshot): boolean {
+    const frame = s.frame ?? -1;
+    const outTimeUs = s.outTimeUs ?? -1;
+    const size = s.totalSizeBytes ?? -1;
+    const last = this.lastAdvance;
+    const moved = frame > last.frame || outTimeUs > last.outTimeUs || size > last.size;
+    if (moved) this.lastAdvance = { frame: Math.max(frame, last.frame), outTimeUs: Math.max(outTimeUs, last.outTimeUs), size: Math.max(size, last.size) };
+    return moved;
+  }
+
+  private armWatchdog(ms: number): void {
+    this.disarmWatchdog();
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      const what = this.sawFrame ? `no encoder progress for ${ms} ms` : `no first frame within ${ms} ms`;
+      this.report(new RigError('ENCODER_STALLED', what, { details: { lastMessages: this.parser.lastMessages() } }));
+      // A stalled encoder will not react to `q` reliably; the ladder still ends with SIGKILL.
+      void this.stop();
+    }, ms);
+    this.watchdog.unref?.();
+  }
+
+  private disarmWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private async watchExit(): Promise<EncoderExit> {
+    const ffmpeg = this.ffmpeg!;
+    const producer = this.producer;
+    // A producer dying on its own (camera unplugged) means ffmpeg sees EOF and ends cleanly,
+    // so the producer's exit must be looked at too.
+    const producerExit = producer ? producer.exit : Promise.resolve(null);
+    void producerExit.then((p) => {
+      if (p && !this.stopRequested) {
+        this.report(exitError('CAMERA_EXITED', 'camera process', p, this.parser.lastMessage()));
+      }
+    });
+    const [ff, pr] = await Promise.all([ffmpeg.exit, producerExit]);
+    // Drain the rest of stderr so the final progress block and messages are seen.
+    for (const snap of this.parser.end()) this.opts.onProgress?.(snap, (this.opts.now ?? Date.now)());
+    this.disarmWatchdog();
+    let error: RigError | null = this.reported;
+    if (!error && !this.stopRequested) {
+      error = exitError('ENCODER_EXITED', 'encoder', ff, this.parser.lastMessage());
+      this.report(error);
+    }
+    if (!error && this.stopRequested && ff.spawnError) error = exitError('ENCODER_EXITED', 'encoder', ff, this.parser.lastMessage());
+    return { ffmpeg: ff, producer: pr, requested: this.stopRequested, error, lastMessages: this.parser.lastMessages() };
+  }
+
+  private report(err: RigError): void {
+    if (this.reported) return;
+    this.reported = err;
+    this.opts.onError?.(err);
+  }
+}
+
+function exitError(code: string, what: string, exit: ProcessExit, lastMessage: string | null): RigError {
+  const how = exit.spawnError
+    ? `could not start: ${exit.spawnError}`
+    : exit.signal
+      ? `killed by ${exit.signal}`
+      : `exited with code ${exit.code}`;
+  return new RigError(code, `${what} ${how}${lastMessage ? `: ${lastMessage}` : ''}`, {
+    details: { exitCode: exit.code, signal: exit.signal, lastMessage },
+  });
+}
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

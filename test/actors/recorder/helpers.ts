@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import type { ExecutionContext } from 'ava';
+import type { Argv } from '../../../actors/recorder/command.js';
+import type { ProcessExit, ProcessRunner, RunResult, RunningProcess, SpawnOptions } from '../../../actors/recorder/runner.js';
+
+export const execFileP = promisify(execFile);
+
+export async function tempDir(t: ExecutionContext, prefix = 'rec-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The digest as the coreutils tool computes it: an independent check of our hashing. */
+export async function sha256sum(path: string): Promise<string> {
+  const { stdout } = await execFileP('sha256sum', [path]);
+  return stdout.split(/\s+/)[0]!;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A scripted stand-in for a process: the test drives its stdout/stderr and exit. */
+export class FakeProcess implements RunningProcess {
+  readonly pid = 4242;
+  readonly stdin: PassThrough = new PassThrough();
+  readonly stdout: PassThrough = new PassThrough();
+  readonly stderr: PassThrough = new PassThrough();
+  readonly signals: string[] = [];
+  stdinText = '';
+  readonly exit: Promise<ProcessExit>;
+  private resolveExit!: (e: ProcessExit) => void;
+  /** What the fake does on a signal or on `q`; default: exit like ffmpeg would. */
+  onSignal: (sig: NodeJS.Signals, p: FakeProcess) => void = (sig, p) => {
+    if (sig === 'SIGKILL' || sig === 'SIGTERM') p.finish({ code: null, signal: sig, spawnError: null });
+  };
+  onQuit: (p: FakeProcess) => void = (p) => p.finish({ code: 0, signal: null, spawnError: null });
+
+  constructor(readonly argv: Argv, readonly opts: SpawnOptions) {
+    this.exit = new Promise((r) => (this.resolveExit = r));
+    this.stdin.on('data', (d: Buffer) => {
+      this.stdinText += d.toString();
+      if (this.stdinText.includes('q')) this.onQuit(this);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.signals.push(signal);
+    this.onSignal(signal, this);
+  }
+
+  progress(frame: number, outTimeUs: number, extra = ''): void {
+    this.stderr.write(`frame=${frame}\nfps=30.0\nout_time_us=${outTimeUs}\ntotal_size=${frame * 100}\n${extra}speed=1.0x\nprogress=continue\n`);
+  }
+
+  private done = false;
+  finish(e: ProcessExit): void {
+    if (this.done) return;
+    this.done = true;
+    this.stdout.end();
+    this.stderr.end();
+    this.resolveExit(e);
+  }
+}
+
+export class FakeRunner implements ProcessRunner {
+  readonly spawned: FakeProcess[] = [];
+  constructor(private readonly runImpl: (argv: Argv) => Partial<RunResult> = () => ({ code: 0 })) {}
+  spawn(argv: Argv, opts: SpawnOptions = {}): FakeProcess {
+    const p = new FakeProcess(argv, opts);
+    this.spawned.push(p);
+    return p;
+  }
+  async run(argv: Argv): Promise<RunResult> {
+    return { code: 0, signal: null, spawnError: null, stdout: '', stderr: '', ...this.runImpl(argv) };
+  }
+}
+
+export type { Readable, Writable };
+
+import { fileURLToPath } from 'node:url';
+import { ffmpegEncoderList, type EncoderList } from '../../../actors/recorder/encoders.js';
+import { execaRunner } from '../../../actors/recorder/runner.js';
+import type { SessionDeps, SessionOptions } from '../../../actors/recorder/session.js';
+
+/** Shell fixtures live in the source tree (tsc does not copy them to dist/). */
+export const fixture = (name: string): string => fileURLToPath(new URL(`../../../../test/actors/recorder/fixtures/${name}`, import.meta.url));
+
+export const realEncoders: EncoderList = ffmpegEncoderList(execaRunner);
+
+export function sessionOptions(dataDir: string, over: Partial<SessionOptions> = {}): SessionOptions {
+  return {
+    sessionId: 'S20250601A', cameraId: 'CAM_L', cameraPosition: 'left', startAt: Date.now() + 100, dataDir,
+    source: { kind: 'synthetic' }, width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 1, audio: false,
+    softwareVersion: '0.1.0-test', snapshot: null, ...over,
+  };
+}
+
+export function sessionDeps(over: Partial<SessionDeps> = {}): SessionDeps {
+  return { runner: execaRunner, encoders: realEncoders, clock: { now: () => Date.now() }, ...over };
+}

@@ -1,0 +1,152 @@
+import test from 'ava';
+import { buildEncoderCommand } from '../../../actors/recorder/command.js';
+import { EncoderProcess } from '../../../actors/recorder/process.js';
+import { execaRunner } from '../../../actors/recorder/runner.js';
+import { FakeRunner, sleep } from './helpers.js';
+
+const ffmpegOnly = buildEncoderCommand({ source: { kind: 'synthetic' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
+const piped = buildEncoderCommand({ source: { kind: 'rpicam' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
+
+test('stop writes q to ffmpeg and resolves with a clean, requested exit', async (t) => {
+  const runner = new FakeRunner();
+  const enc = new EncoderProcess(ffmpegOnly, { runner });
+  enc.start();
+  const ff = runner.spawned[0]!;
+  ff.progress(1, 0);
+  const exit = await enc.stop();
+  t.is(ff.stdinText, 'q');
+  t.deepEqual(ff.signals, []);
+  t.true(exit.requested);
+  t.is(exit.error, null);
+  t.is(exit.ffmpeg.code, 0);
+});
+
+test('stop escalates to SIGTERM, then SIGKILL, when ffmpeg ignores q and SIGTERM', async (t) => {
+  const runner = new FakeRunner();
+  const enc = new EncoderProcess(ffmpegOnly, { runner, stopGraceMs: 50, killGraceMs: 50 });
+  enc.start();
+  const ff = runner.spawned[0]!;
+  ff.onQuit = () => undefined;
+  ff.onSignal = (sig, p) => {
+    if (sig === 'SIGKILL') p.finish({ code: null, signal: 'SIGKILL', spawnError: null });
+  };
+  const exit = await enc.stop();
+  t.deepEqual(ff.signals, ['SIGTERM', 'SIGKILL']);
+  t.is(exit.ffmpeg.signal, 'SIGKILL');
+  t.true(exit.requested);
+});
+
+test('rpicam pipeline: ffmpeg reads the producer stdout; stop interrupts the producer, not ffmpeg', async (t) => {
+  const runner = new FakeRunner();
+  const enc = new EncoderProcess(piped, { runner });
+  enc.start();
+  const [cam, ff] = runner.spawned;
+  t.is(cam!.argv.file, 'rpicam-vid');
+  t.is(ff!.opts.stdin, cam!.stdout, "ffmpeg's stdin is the camera's stdout");
+  cam!.onSignal = (sig, p) => {
+    p.finish({ code: 0, signal: null, spawnError: null });
+    ff!.finish({ code: 0, signal: null, spawnError: null }); // EOF ends ffmpeg
+  };
+  const exit = await enc.stop();
+  t.deepEqual(cam!.signals, ['SIGINT']);
+  t.deepEqual(ff!.signals, []);
+  t.is(ff!.stdinText, '');
+  t.is(exit.error, null);
+});
+
+test('the camera process dying on its own is CAMERA_EXITED', async (t) => {
+  const runner = new FakeRunner();
+  const errors: string[] = [];
+  const enc = new EncoderProcess(piped, { runner, onError: (e) => errors.push(e.code) });
+  enc.start();
+  const [cam, ff] = runner.spawned;
+  cam!.stderr.write('ERROR: *** no cameras available ***\n');
+  cam!.finish({ code: 255, signal: null, spawnError: null });
+  ff!.finish({ code: 0, signal: null, spawnError: null });
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'CAMERA_EXITED');
+  t.regex(exit.error?.message ?? '', /no cameras available/);
+  t.deepEqual(errors, ['CAMERA_EXITED']);
+});
+
+test('an unexpected exit is ENCODER_EXITED with code and the last stderr line', async (t) => {
+  const runner = new FakeRunner();
+  const errors: string[] = [];
+  const enc = new EncoderProcess(ffmpegOnly, { runner, onError: (e) => errors.push(e.code) });
+  enc.start();
+  const ff = runner.spawned[0]!;
+  ff.progress(10, 333_000);
+  ff.stderr.write('[libx264 @ 0x55] broken pipe\nConversion failed!\n');
+  ff.finish({ code: 1, signal: null, spawnError: null });
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'ENCODER_EXITED');
+  t.regex(exit.error!.message, /exited with code 1: Conversion failed!/);
+  t.deepEqual(exit.error!.details, { exitCode: 1, signal: null, lastMessage: 'Conversion failed!' });
+  t.false(exit.requested);
+  t.deepEqual(errors, ['ENCODER_EXITED']);
+});
+
+test('watchdog: progress that stops advancing is ENCODER_STALLED and the encoder is stopped', async (t) => {
+  const runner = new FakeRunner();
+  const errors: string[] = [];
+  const enc = new EncoderProcess(ffmpegOnly, { runner, stallTimeoutMs: 150, onError: (e) => errors.push(e.code) });
+  enc.start();
+  const ff = runner.spawned[0]!;
+  for (let i = 1; i <= 5; i++) {
+    ff.progress(i * 3, i * 100_000);
+    await sleep(50);
+  }
+  t.deepEqual(errors, [], 'advancing progress keeps the watchdog quiet');
+  // Reports keep coming, but the frame count is frozen: that is a stall, too.
+  for (let i = 0; i < 5; i++) {
+    ff.progress(15, 500_000);
+    await sleep(50);
+  }
+  const exit = await enc.exited;
+  t.deepEqual(errors, ['ENCODER_STALLED']);
+  t.is(exit.error?.code, 'ENCODER_STALLED');
+  t.is(ff.stdinText, 'q', 'the stop ladder was started');
+});
+
+test('watchdog: no first frame within the start timeout is ENCODER_STALLED', async (t) => {
+  const runner = new FakeRunner();
+  const enc = new EncoderProcess(ffmpegOnly, { runner, startTimeoutMs: 100 });
+  enc.start();
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'ENCODER_STALLED');
+  t.regex(exit.error!.message, /no first frame within 100 ms/);
+});
+
+test('real ffmpeg: progress arrives, q stops it cleanly with exit code 0', async (t) => {
+  const snaps: number[] = [];
+  const enc = new EncoderProcess(ffmpegOnly, { runner: execaRunner, onProgress: (s) => s.frame !== null && snaps.push(s.frame) });
+  const out = enc.start();
+  let bytes = 0;
+  out.on('data', (d: Buffer) => (bytes += d.length));
+  await sleep(1600);
+  const exit = await enc.stop();
+  t.is(exit.ffmpeg.code, 0);
+  t.is(exit.error, null);
+  t.true(snaps.length >= 2, `snapshots: ${snaps.join(',')}`);
+  t.true(snaps.at(-1)! >= 30, `last frame ${snaps.at(-1)}`);
+  t.true(bytes > 1000);
+});
+
+test('real ffmpeg: a bad option is ENCODER_EXITED with ffmpeg\'s own message', async (t) => {
+  const bad = { ...ffmpegOnly, ffmpeg: { ...ffmpegOnly.ffmpeg, args: ffmpegOnly.ffmpeg.args.map((a) => (a === 'ultrafast' ? 'no-such-preset' : a)) } };
+  const enc = new EncoderProcess(bad, { runner: execaRunner });
+  enc.start().resume();
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'ENCODER_EXITED');
+  t.not(exit.ffmpeg.code, 0);
+  t.true(exit.lastMessages.some((l) => /preset|Error/i.test(l)), exit.lastMessages.join('\n'));
+});
+
+test('a missing binary is reported as a spawn failure', async (t) => {
+  const cmd = { ...ffmpegOnly, ffmpeg: { file: '/nonexistent/ffmpeg', args: [] } };
+  const enc = new EncoderProcess(cmd, { runner: execaRunner });
+  enc.start().resume();
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'ENCODER_EXITED');
+  t.regex(exit.error!.message, /could not start/);
+});
