@@ -9,6 +9,7 @@ import { statusRoutes } from './routes/status.js';
 import { configRoutes } from './routes/config.js';
 import { observabilityRoutes } from './routes/observability.js';
 import { eventRoutes } from './routes/events.js';
+import { recordRoutes } from './routes/record.js';
 import type { AppDeps } from './deps.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -59,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   statusRoutes(app, deps);
   configRoutes(app, deps);
   observabilityRoutes(app, deps);
+  recordRoutes(app, deps);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);
   return app;

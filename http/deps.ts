@@ -4,6 +4,8 @@ import type { ConfigStore } from '../runtime/config/store.js';
 import type { LogSink } from '../runtime/logging.js';
 import type { StatusBoard } from '../runtime/status.js';
 import type { Metrics } from '../runtime/metrics.js';
+import type { Ref } from 'nact';
+import type { RecorderMsg } from '../actors/recorder/actor.js';
 
 /** Everything the HTTP layer may touch. buildApp never reaches past these. */
 export interface AppDeps {
@@ -12,6 +14,8 @@ export interface AppDeps {
   logs: LogSink;
   log: Logger;
   metrics: Metrics;
+  /** The Recorder actor; absent in tests of routes that do not need it. */
+  recorder?: Ref<RecorderMsg>;
   /** SSE heartbeat period; tests shorten it. */
   heartbeatMs?: number;
   /** This machine's names and addresses for the Host check; tests inject them. */

@@ -54,3 +54,8 @@ function toJson(s: z.ZodType): Record<string, unknown> {
   delete json.$schema;
   return json;
 }
+
+/** A body that may be left out entirely (fastify hands the validator null then). */
+export function optionalBody<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === null || v === undefined ? {} : v), schema);
+}

@@ -15,6 +15,10 @@ import { RigError } from './errors.js';
 import { softwareVersion } from './version.js';
 import { buildApp } from '../http/app.js';
 import { housekeeper } from '../actors/housekeeper.js';
+import { recorder, type RecorderDeps } from '../actors/recorder/actor.js';
+import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
+import { ffmpegEncoderList, type EncoderList } from '../actors/recorder/encoders.js';
+import { createTonePlayer, type TonePlayer } from '../actors/recorder/tone.js';
 
 export interface NodeOptions {
   configPath: string;
@@ -24,6 +28,9 @@ export interface NodeOptions {
   notifier?: Notifier;
   heartbeatMs?: number;
   ownHosts?: () => string[];
+  runner?: ProcessRunner;
+  encoders?: EncoderList;
+  session?: RecorderDeps['session'];
 }
 
 export interface RunningNode {
@@ -76,6 +83,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const actors: Record<string, SpawnedActor<any>> = {};
   actors.housekeeper = spawnSupervised(system, housekeeper({ probe, board, config: () => store.current }), log,
     { onGiveUp: actorFailed('housekeeper') });
+  const runner = opts.runner ?? execaRunner;
+  let tone: Promise<TonePlayer> | null = null;
+  actors.recorder = spawnSupervised(system, recorder({
+    board, config: () => store.current, housekeeper: actors.housekeeper.ref, runner,
+    encoders: opts.encoders ?? ffmpegEncoderList(runner), log: log.child({ actor: 'recorder' }),
+    tone: () => (tone ??= createTonePlayer(runner)),
+    ...(opts.session ? { session: opts.session } : {}),
+  }), log, { onGiveUp: actorFailed('recorder') });
   for (const [name, a] of Object.entries(actors)) metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
 
   store.on('change', (after: Config) => {
@@ -84,7 +99,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   });
 
   const app = await buildApp({
-    board, config: store, logs: sink, log, metrics,
+    board, config: store, logs: sink, log, metrics, recorder: actors.recorder.ref,
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });

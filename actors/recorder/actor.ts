@@ -1,0 +1,302 @@
+import { readFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dispatch, query, type Ref } from 'nact';
+import type { ActorDef } from '../../runtime/actor.js';
+import type { Config } from '../../runtime/config/schema.js';
+import type { StatusBoard, Warning } from '../../runtime/status.js';
+import { RigError, errorMessage } from '../../runtime/errors.js';
+import { softwareVersion } from '../../runtime/version.js';
+import type { Logger } from '../../runtime/logging.js';
+import type { HealthAssessment } from '../health.js';
+import type { HousekeeperMsg } from '../housekeeper.js';
+import { RecordingSession, type SessionResult, type StartResult } from './session.js';
+import type { ProcessRunner } from './runner.js';
+import type { EncoderList } from './encoders.js';
+import { startBlockers, cameraCheck } from './gates.js';
+import { recoverDataDir } from './recovery.js';
+import { grabStill } from './still.js';
+import { runSelfTest, type SelfTestResult } from './selftest.js';
+import type { TonePlayer } from './tone.js';
+import type { SourceSpec } from './command.js';
+
+export type StartReply =
+  | { ok: true; sessionId: string; file: string; startAt: number; firstFrameAt: number; codec: string; codecFallbackReason: string | null }
+  | { ok: false; code: string; message: string; reasons: Warning[] };
+
+export type StopReply = { ok: true; wasRecording: boolean; sessionId: string | null; manifest: SessionResult['manifest'] | null };
+export type LockViewReply = { ok: true; snapshot: string; tone: string } | { ok: false; code: string; message: string };
+export type SelfTestReply = { ok: true; result: SelfTestResult } | { ok: false; code: string; message: string };
+
+export type RecorderMsg =
+  | { type: 'start'; sessionId: string; startAt: number; replyTo: Ref<StartReply> }
+  | { type: 'fire' }
+  | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
+  | { type: 'ended'; session: RecordingSession; result: SessionResult }
+  | { type: 'lockview'; replyTo: Ref<LockViewReply> }
+  | { type: 'selftest'; durationS?: number; replyTo: Ref<SelfTestReply> }
+  | { type: 'selftestDone' }
+  | { type: 'recover' };
+
+type Phase = 'idle' | 'armed' | 'recording' | 'stopping' | 'error';
+
+interface State {
+  phase: Phase;
+  session: RecordingSession | null;
+  sessionId: string | null;
+  armed: { startAt: number; timer: NodeJS.Timeout; replyTo: Ref<StartReply> } | null;
+  snapshot: string | null;
+  selftestRunning: boolean;
+}
+
+export interface RecorderDeps {
+  board: StatusBoard;
+  config: () => Config;
+  housekeeper: Ref<HousekeeperMsg>;
+  runner: ProcessRunner;
+  encoders: EncoderList;
+  tone: () => Promise<TonePlayer>;
+  log: Logger;
+  now?: () => number;
+  /** Test seams: shorter watchdogs, a fake camera check. */
+  session?: { stallTimeoutMs?: number; stopGraceMs?: number; startTimeoutMs?: number };
+}
+
+/**
+ * The Recorder: owns this node's camera pipeline. Commands arrive one at a time
+ * (the actor mailbox), so a start and a stop from two phones can never interleave.
+ * A recording that ends by itself (disk full, encoder died, stall) moves the node
+ * to `error` with the reason in status until the next start or stop.
+ */
+export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
+  const now = deps.now ?? Date.now;
+  // Set by init(): callbacks from the session reach the actor through its mailbox.
+  let self: Ref<RecorderMsg> | null = null;
+  const toSelf = (m: RecorderMsg): void => { if (self) dispatch(self, m); };
+  const previewPath = () => join(deps.config().storage.dataDir, '.preview', `${deps.config().camera.id}.jpg`);
+
+  const publish = (s: State, extra: Partial<Parameters<StatusBoard['patch']>[0]> = {}): void => {
+    deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
+  };
+
+  const startNow = async (state: State, sessionId: string, startAt: number): Promise<{ state: State; reply: StartReply }> => {
+    const cfg = deps.config();
+    const session = new RecordingSession({
+      sessionId, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, startAt,
+      dataDir: cfg.storage.dataDir, source: sourceSpec(cfg),
+      width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: cfg.video.codec,
+      bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, softwareVersion,
+      snapshot: state.snapshot, preset: cfg.video.preset, previewPath: previewPath(),
+      plannedDurationS: null,
+      ...deps.session,
+    }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
+    session.on('health', (h) => deps.board.patch({
+      encoder: { fps: round(h.fps), droppedFrames: h.droppedFrames, speed: h.speed, keepingUp: h.keepingUp },
+    }));
+    session.on('error', (err) => {
+      deps.log.error({ code: err.code, err }, `recording error: ${err.message}`);
+      deps.board.patch({ recording: { error: { code: err.code, message: err.message } } });
+    });
+    session.on('ended', (result) => toSelf({ type: 'ended', session, result }));
+    await mkdir(join(cfg.storage.dataDir, '.preview'), { recursive: true }).catch(() => undefined);
+    let started: StartResult;
+    try {
+      started = await session.start();
+    } catch (err) {
+      const code = (err as RigError).code ?? 'START_FAILED';
+      const next: State = { ...state, phase: 'error', session: null, sessionId: null, armed: null };
+      publish(next, { recording: { startedAt: null, firstFrameAt: null, file: null, error: { code, message: errorMessage(err) } } });
+      return { state: next, reply: { ok: false, code, message: errorMessage(err), reasons: [{ code, message: errorMessage(err) }] } };
+    }
+    const next: State = { ...state, phase: 'recording', session, sessionId, armed: null, snapshot: null };
+    publish(next, {
+      recording: { startedAt: now(), firstFrameAt: started.firstFrameAt, file: started.file, error: null },
+      video: { width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: started.codec, bitrateMbps: cfg.video.bitrateMbps },
+    });
+    deps.board.setWarnings('recorder', started.codecFallbackReason
+      ? [{ code: 'CODEC_FALLBACK', message: `recording H.264: ${started.codecFallbackReason}` }] : []);
+    deps.log.info({ sessionId, file: started.file, codec: started.codec, firstFrameAt: started.firstFrameAt }, 'recording started');
+    return {
+      state: next,
+      reply: { ok: true, sessionId, file: started.file, startAt, firstFrameAt: started.firstFrameAt, codec: started.codec, codecFallbackReason: started.codecFallbackReason },
+    };
+  };
+
+  return {
+    name: 'recorder',
+    init(ref) {
+      self = ref;
+      dispatch(ref, { type: 'recover' });
+      return { phase: 'idle', session: null, sessionId: null, armed: null, snapshot: null, selftestRunning: false };
+    },
+
+    async handle(state, msg) {
+      switch (msg.type) {
+        case 'recover': {
+          const cfg = deps.config();
+          const found = await recoverDataDir(cfg.storage.dataDir, {
+            runner: deps.runner, now, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, softwareVersion,
+          }).catch((err: unknown) => {
+            deps.log.warn({ code: 'RECOVERY_FAILED', err }, `could not scan ${cfg.storage.dataDir} for interrupted recordings`);
+            return [];
+          });
+          for (const f of found) {
+            if (f.error) deps.log.error({ code: 'RECOVERY_FAILED', file: f.file }, `could not recover ${f.file}: ${f.error}`);
+            else deps.log.warn({ code: 'RECORDING_RECOVERED', file: f.file }, `recovered interrupted recording ${f.file} (marked incomplete)`);
+          }
+          return state;
+        }
+
+        case 'start': {
+          if (state.phase === 'recording' || state.phase === 'armed' || state.phase === 'stopping') {
+            const same = state.sessionId === msg.sessionId;
+            dispatch(msg.replyTo, {
+              ok: false, code: 'ALREADY_RECORDING',
+              message: same ? `already ${state.phase} session ${state.sessionId}` : `busy: ${state.phase} session ${state.sessionId}; stop it first`,
+              reasons: [],
+            });
+            return state;
+          }
+          if (state.selftestRunning) {
+            dispatch(msg.replyTo, { ok: false, code: 'SELFTEST_RUNNING', message: 'a self-test is running; try again in a few seconds', reasons: [] });
+            return state;
+          }
+          const cfg = deps.config();
+          let reasons: Warning[];
+          try {
+            const health = await query(deps.housekeeper, (replyTo: Ref<HealthAssessment>) => ({ type: 'check' as const, replyTo }), 5000);
+            reasons = await startBlockers(cfg, health, cameraCheck(cfg, deps.runner));
+          } catch (err) {
+            // Without a health reading the gates cannot be checked: refuse rather than record blind.
+            reasons = [{ code: 'HEALTH_UNKNOWN', message: `node health could not be read: ${errorMessage(err)}` }];
+          }
+          if (reasons.length > 0) {
+            dispatch(msg.replyTo, { ok: false, code: 'START_BLOCKED', message: reasons.map((r) => r.message).join('; '), reasons });
+            return state;
+          }
+          const delay = msg.startAt - now();
+          if (delay > 5) {
+            const timer = setTimeout(() => toSelf({ type: 'fire' }), delay);
+            const next: State = { ...state, phase: 'armed', sessionId: msg.sessionId, armed: { startAt: msg.startAt, timer, replyTo: msg.replyTo } };
+            publish(next);
+            return next;
+          }
+          const { state: next, reply } = await startNow(state, msg.sessionId, msg.startAt);
+          dispatch(msg.replyTo, reply);
+          return next;
+        }
+
+        case 'fire': {
+          if (state.phase !== 'armed' || !state.armed || !state.sessionId) return state;
+          const { replyTo, startAt } = state.armed;
+          const { state: next, reply } = await startNow(state, state.sessionId, startAt);
+          dispatch(replyTo, reply);
+          return next;
+        }
+
+        case 'stop': {
+          if (state.phase === 'armed' && state.armed) {
+            clearTimeout(state.armed.timer);
+            dispatch(state.armed.replyTo, { ok: false, code: 'START_CANCELLED', message: 'stopped before the start instant', reasons: [] });
+            const next: State = { ...state, phase: 'idle', session: null, sessionId: null, armed: null };
+            publish(next);
+            if (msg.replyTo) dispatch(msg.replyTo, { ok: true, wasRecording: false, sessionId: state.sessionId, manifest: null });
+            return next;
+          }
+          if (!state.session) {
+            const next: State = { ...state, phase: 'idle' };
+            publish(next, state.phase === 'error' ? { recording: { error: null } } : {});
+            if (msg.replyTo) dispatch(msg.replyTo, { ok: true, wasRecording: false, sessionId: null, manifest: null });
+            return next;
+          }
+          publish({ ...state, phase: 'stopping' });
+          const result = await state.session.stop(msg.reason);
+          const next = finished(state, result, false);
+          if (msg.replyTo) dispatch(msg.replyTo, { ok: true, wasRecording: true, sessionId: state.sessionId, manifest: result.manifest });
+          return next;
+        }
+
+        case 'ended': {
+          // A stop we asked for was already handled in 'stop'; this is a recording that ended by itself.
+          if (state.session !== msg.session) return state;
+          return finished(state, msg.result, true);
+        }
+
+        case 'lockview': {
+          try {
+            const jpeg = state.phase === 'recording'
+              ? await readFile(previewPath())
+              : await grabStill(deps.config(), deps.runner);
+            const snapshot = jpeg.toString('base64');
+            const tone = await deps.tone();
+            await tone.play({ frequencyHz: 880, durationMs: 300 }).catch((err: unknown) => deps.log.warn({ err, code: 'TONE_FAILED' }, 'could not play the Lock View tone'));
+            dispatch(msg.replyTo, { ok: true, snapshot, tone: tone.kind });
+            return { ...state, snapshot };
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'PREVIEW_NOT_READY' : (err as RigError).code ?? 'SNAPSHOT_FAILED';
+            dispatch(msg.replyTo, { ok: false, code, message: code === 'PREVIEW_NOT_READY' ? 'no preview still yet; try again in 2 s' : errorMessage(err) });
+            return state;
+          }
+        }
+
+        case 'selftest': {
+          if (state.phase !== 'idle' && state.phase !== 'error') {
+            dispatch(msg.replyTo, { ok: false, code: 'BUSY_RECORDING', message: 'the self-test records with the camera; stop the recording first' });
+            return state;
+          }
+          if (state.selftestRunning) {
+            dispatch(msg.replyTo, { ok: false, code: 'SELFTEST_RUNNING', message: 'a self-test is already running' });
+            return state;
+          }
+          const cfg = deps.config();
+          // Run outside the mailbox so status stays live; the flag keeps starts out meanwhile.
+          void runSelfTest({
+            source: sourceSpec(cfg), width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps,
+            codec: cfg.video.codec, bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, preset: cfg.video.preset,
+            ...(msg.durationS ? { durationS: msg.durationS } : {}),
+          }, { runner: deps.runner, encoders: deps.encoders, clock: { now }, workDir: cfg.storage.dataDir })
+            .then((result) => dispatch(msg.replyTo, { ok: true, result }))
+            .catch((err: unknown) => dispatch(msg.replyTo, { ok: false, code: 'SELFTEST_FAILED', message: errorMessage(err) }))
+            .finally(() => toSelf({ type: 'selftestDone' }));
+          return { ...state, selftestRunning: true };
+        }
+
+        case 'selftestDone':
+          return { ...state, selftestRunning: false };
+      }
+    },
+
+    async cleanup(state) {
+      if (state.armed) clearTimeout(state.armed.timer);
+      // Finalise the file and manifest: this runs on node stop and before a supervised restart.
+      if (state.session) await state.session.stop('node stopping').catch(() => undefined);
+    },
+  };
+
+  function finished(state: State, result: SessionResult, unexpected: boolean): State {
+    const m = result.manifest;
+    const err = unexpected ? (m.errors?.[0] ?? { code: 'RECORDING_ENDED', message: m.stopReason ?? 'the recording ended by itself' }) : null;
+    const next: State = { ...state, phase: err ? 'error' : 'idle', session: null, sessionId: err ? state.sessionId : null, armed: null };
+    publish(next, {
+      recording: { startedAt: null, firstFrameAt: null, file: null, error: err ? { code: err.code, message: err.message } : null },
+      encoder: { fps: null, droppedFrames: null, speed: null, keepingUp: null },
+    });
+    if (result.manifestError) deps.log.error({ code: result.manifestError.code }, `final manifest not written: ${result.manifestError.message}`);
+    if (err) deps.log.error({ code: err.code, file: m.file }, `recording stopped by itself: ${err.message}`);
+    else deps.log.info({ file: m.file, durationS: m.durationS, sha256: m.sha256 }, 'recording stopped');
+    return next;
+  }
+}
+
+export function sourceSpec(cfg: Config): SourceSpec {
+  const c = cfg.camera;
+  return {
+    kind: c.source,
+    ...(c.device ? { device: c.device } : {}),
+    ...(c.source === 'v4l2' ? { v4l2InputFormat: c.inputCodec } : {}),
+    ...(cfg.audio.device ? { audioDevice: cfg.audio.device } : {}),
+  } as SourceSpec;
+}
+
+function round(v: number | null): number | null {
+  return v === null ? null : Math.round(v * 10) / 10;
+}
