@@ -94,6 +94,9 @@ export class HashingWriter {
     return this.donePromise;
   }
 
+  /** The digest of what reached the file, also when writing failed part-way (disk full). */
+  partialResult: HashResult | null = null;
+
   private async pump(file: WriterFile): Promise<HashResult> {
     const now = this.opts.now ?? Date.now;
     const interval = this.opts.syncIntervalMs ?? 1000;
@@ -122,8 +125,11 @@ export class HashingWriter {
       this.fail(err);
     }
     await file.close().catch((err: unknown) => this.fail(err));
+    const result = { sha256: this.hash.digest('hex'), sizeBytes: this.written };
+    // After a failed write the file still holds exactly the bytes hashed: keep their digest.
+    this.partialResult = result;
     if (this.failure) throw this.failure;
-    return { sha256: this.hash.digest('hex'), sizeBytes: this.written };
+    return result;
   }
 
   private async writeAll(file: WriterFile, chunk: Buffer): Promise<void> {

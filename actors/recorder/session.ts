@@ -1,4 +1,4 @@
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
@@ -128,6 +128,21 @@ interface Attempt {
   window: Array<{ at: number; frame: number }>;
 }
 
+const RESERVE_BYTES = 1024 * 1024;
+const reservePath = (dir: string, cameraId: string): string => join(dir, `.manifest-reserve-${cameraId}`);
+
+/**
+ * A small file set aside while recording so the final manifest can still be written
+ * when the recording itself filled the disk ("never lose a manifest").
+ */
+export async function takeReserve(dir: string, cameraId: string): Promise<void> {
+  await writeFile(reservePath(dir, cameraId), Buffer.alloc(RESERVE_BYTES)).catch(() => undefined);
+}
+
+export async function releaseReserve(dir: string, cameraId: string): Promise<void> {
+  await unlink(reservePath(dir, cameraId)).catch(() => undefined);
+}
+
 export class RecordingSession {
   private stateValue: SessionState = 'idle';
   private attempt: Attempt | null = null;
@@ -178,6 +193,8 @@ export class RecordingSession {
     this.startedAt = deps.clock.now();
     this.fileName = recordingFileName(opts.sessionId, opts.cameraId, this.startedAt);
     await mkdir(opts.dataDir, { recursive: true });
+    // Off the start path: a start instant shared by the rig must not wait for this write.
+    void takeReserve(opts.dataDir, opts.cameraId);
 
     let codec = opts.codec;
     const copies = opts.source.kind === 'v4l2' && ['h264', 'hevc'].includes(opts.source.v4l2InputFormat ?? '');
@@ -355,7 +372,10 @@ export class RecordingSession {
       return;
     }
     const withinWindow = this.deps.clock.now() - a.spawnAt < (this.opts.codecFallbackWindowMs ?? 3000);
-    if (a.codec === 'h265' && withinWindow && this.stateValue === 'recording') {
+    // Only an encoder failure says "HEVC does not work here"; a full disk must never be
+    // answered by discarding what was written and starting over.
+    const encoderFault = err.code === 'ENCODER_EXITED' || err.code === 'ENCODER_STALLED';
+    if (a.codec === 'h265' && encoderFault && withinWindow && this.stateValue === 'recording') {
       void this.restartAsH264(a, err);
       return;
     }
@@ -401,6 +421,7 @@ export class RecordingSession {
       hash = await a.writer.done;
     } catch (err) {
       writeError = err instanceof RigError ? err : new RigError('WRITE_FAILED', String(err));
+      hash = a.writer.partialResult;
     }
     await a.preview?.stop();
     const stoppedAt = this.deps.clock.now();
@@ -416,7 +437,12 @@ export class RecordingSession {
     });
     let manifestError: RigError | null = null;
     try {
-      await writeJsonAtomic(this.manifestPath, manifest);
+      await writeJsonAtomic(this.manifestPath, manifest).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOSPC' && err.code !== 'EDQUOT') throw err;
+        // The disk filled up: give back the space reserved at start for exactly this write.
+        await releaseReserve(this.opts.dataDir, this.opts.cameraId);
+        await writeJsonAtomic(this.manifestPath, manifest);
+      });
     } catch (err) {
       // Typically the same full disk; the in-progress manifest stays and recovery completes it.
       manifestError = new RigError('MANIFEST_WRITE_FAILED', `final manifest not written: ${String(err)}`, { cause: err });

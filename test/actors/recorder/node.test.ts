@@ -1,0 +1,246 @@
+import test from 'ava';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { startNode, type RunningNode } from '../../../runtime/node.js';
+import { execaRunner } from '../../../actors/recorder/runner.js';
+import { probeMedia } from '../../../actors/recorder/probe.js';
+import { ManifestSchema } from '../../../actors/recorder/manifest.js';
+import { writeTestConfig } from '../../helpers/config.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { fakeProbe } from '../../helpers/probe.js';
+import { freePort, waitFor } from '../../helpers/net.js';
+import { runCli } from '../../helpers/cli.js';
+import { sha256sum, sleep } from './helpers.js';
+import type { SystemProbe } from '../../../runtime/system-probe.js';
+
+const smallRig = { recording: { plannedDurationMin: 1 }, housekeeping: { intervalMs: 200 } };
+
+async function node(t: any, overrides: Record<string, unknown> = {}, probe?: SystemProbe): Promise<RunningNode> {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir, { ...smallRig, ...overrides });
+  const n = await startNode({ configPath, overrides: { httpPort: 0 }, ...(probe ? { probe } : {}) });
+  t.teardown(() => n.stop());
+  return n;
+}
+
+const post = (n: RunningNode, url: string, payload?: object) =>
+  n.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
+
+test.serial('records a real file over HTTP: playable, manifest complete, checksum equals sha256sum', async (t) => {
+  const n = await node(t);
+  const start = await post(n, '/api/v1/record/start', { sessionId: 'match-1' });
+  t.is(start.statusCode, 200, start.body);
+  const s = start.json();
+  t.is(s.sessionId, 'match-1');
+  t.regex(s.file, /^match-1_CAM_L_\d{8}_\d{6}\.mp4$/);
+  t.true(s.firstFrameAt >= s.startAt);
+  t.is(n.board.snapshot().state, 'recording');
+
+  const twice = await post(n, '/api/v1/record/start');
+  t.is(twice.statusCode, 409);
+  t.is(twice.json().error.code, 'ALREADY_RECORDING');
+
+  await sleep(4000);
+  const st = n.board.snapshot();
+  t.true((st.encoder.fps ?? 0) > 20, `encoder fps ${st.encoder.fps}`);
+  t.is(st.encoder.keepingUp, true);
+  const stopT0 = Date.now();
+  const stop = await post(n, '/api/v1/record/stop');
+  t.is(stop.statusCode, 200);
+  t.true(Date.now() - stopT0 < 8000);
+  const m = ManifestSchema.parse(stop.json().manifest);
+  const dataDir = n.config.current.storage.dataDir;
+  const file = join(dataDir, m.file);
+  t.is(m.sha256, await sha256sum(file));
+  t.false(m.incomplete);
+  t.is(m.cameraId, 'CAM_L');
+  t.is(m.cameraPosition, 'left');
+  t.is(m.startAt, s.startAt);
+  t.is(m.offsetMs, null);
+  t.deepEqual(m.video, { width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 1 });
+  const onDisk = JSON.parse(await readFile(join(dataDir, 'match-1_CAM_L.json'), 'utf8'));
+  t.deepEqual(onDisk, JSON.parse(JSON.stringify(m)));
+  const info = await probeMedia(execaRunner, file);
+  t.is(info.codec, 'hevc');
+  t.true(info.durationS! > 3.5 && info.durationS! < 6, String(info.durationS));
+  t.true(Math.abs(m.durationS - info.durationS!) < 0.6);
+
+  const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+  t.is(list.recordings.length, 1);
+  t.is(list.recordings[0].sha256, m.sha256);
+  const idle = await post(n, '/api/v1/record/stop');
+  t.is(idle.statusCode, 200);
+  t.false(idle.json().wasRecording);
+});
+
+const gates: Array<[string, Record<string, unknown>, Partial<SystemProbe>, string]> = [
+  ['battery critical', {}, { batteryPercent: async () => 4 }, 'BATTERY_CRITICAL'],
+  ['temperature critical', {}, { temperatureC: async () => 90 }, 'TEMP_CRITICAL'],
+  ['disk below the block threshold', {}, { disk: async () => ({ freeBytes: 5e9, totalBytes: 100e9 }) }, 'DISK_CRITICAL'],
+  ['not enough space for the planned match', { recording: { plannedDurationMin: 110 }, video: { bitrateMbps: 30 } }, { disk: async () => ({ freeBytes: 15e9, totalBytes: 100e9 }) }, 'INSUFFICIENT_SPACE'],
+  ['camera missing', { camera: { id: 'CAM_L', source: 'v4l2', device: '/dev/video-does-not-exist' } }, {}, 'CAMERA_MISSING'],
+];
+
+for (const [name, overrides, probe, code] of gates) {
+  test.serial(`gate: ${name} → 409 ${code}, nothing recorded`, async (t) => {
+    const n = await node(t, overrides, fakeProbe(probe));
+    const r = await post(n, '/api/v1/record/start');
+    t.is(r.statusCode, 409, r.body);
+    t.is(r.json().error.code, 'START_BLOCKED');
+    t.true(r.json().error.reasons.some((x: { code: string }) => x.code === code), r.body);
+    t.is(n.board.snapshot().state, 'idle');
+    const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+    t.is(list.recordings.length, 0);
+  });
+}
+
+test.serial('gate: data directory not writable → 409 DATA_DIR_UNAVAILABLE', async (t) => {
+  const dir = await tempDir(t);
+  const blocker = join(dir, 'not-a-dir');
+  await writeFile(blocker, 'x');
+  const n = await node(t, { storage: { dataDir: join(blocker, 'rec') } });
+  const r = await post(n, '/api/v1/record/start');
+  t.is(r.statusCode, 409);
+  t.true(r.json().error.reasons.some((x: { code: string }) => x.code === 'DATA_DIR_UNAVAILABLE'), r.body);
+});
+
+test.serial('bad start bodies get 400 naming the field', async (t) => {
+  const n = await node(t);
+  for (const [payload, field] of [[{ sessionId: 'has space' }, 'sessionId'], [{ startAt: 'soon' }, 'startAt'], [{ startAt: Date.now() + 3_600_000 }, 'startAt'], [{ colour: 1 }, 'colour']] as const) {
+    const r = await post(n, '/api/v1/record/start', payload);
+    t.is(r.statusCode, 400, r.body);
+    t.is(r.json().error.field, field);
+  }
+  t.is(n.board.snapshot().state, 'idle');
+});
+
+test.serial('a start in the future arms the node, then records from that instant', async (t) => {
+  const n = await node(t);
+  const startAt = Date.now() + 1200;
+  const pending = post(n, '/api/v1/record/start', { startAt });
+  await sleep(400);
+  t.is(n.board.snapshot().state, 'armed');
+  const r = await pending;
+  t.is(r.statusCode, 200, r.body);
+  t.true(r.json().firstFrameAt >= startAt, 'no frame before the agreed instant');
+  t.true(r.json().firstFrameAt - startAt < 1000, `first frame ${r.json().firstFrameAt - startAt} ms after startAt`);
+  await post(n, '/api/v1/record/stop');
+});
+
+test.serial('the encoder dying mid-recording is surfaced with its reason; the file plays; the node answers', async (t) => {
+  const n = await node(t);
+  t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
+  // Past the first 3 s, where an HEVC failure would mean "fall back to H.264" instead.
+  await sleep(4000);
+  const kids = await execa('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg.*lavfi'], { reject: false });
+  const pids = kids.stdout.trim().split('\n').filter(Boolean);
+  t.true(pids.length >= 1, 'found the encoder');
+  await execa('kill', ['-KILL', ...pids]);
+  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'error' ? s : null; }, 5000);
+  t.regex(st.recording.error!.code, /ENCODER_EXITED|ENCODER_STALLED/);
+  t.true((await n.app.inject({ method: 'GET', url: '/api/v1/status' })).statusCode === 200);
+  const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+  const m = list.recordings[0];
+  t.truthy(m.sha256);
+  const info = await probeMedia(execaRunner, join(n.config.current.storage.dataDir, m.file));
+  t.true(info.durationS! > 1.5, `decodes ${info.durationS} s`);
+  const again = await post(n, '/api/v1/record/start');
+  t.is(again.statusCode, 200, 'a new start is possible after an error');
+  await post(n, '/api/v1/record/stop');
+});
+
+test.serial('SIGKILL of the whole node mid-recording: the file decodes to near the kill; restart recovers it as incomplete', async (t) => {
+  const dir = await tempDir(t);
+  const port = await freePort();
+  const configPath = await writeTestConfig(dir, { ...smallRig, http: { host: '127.0.0.1', port } });
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const first = runCli(t, ['node', '--config', configPath]);
+  await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
+  const r = await (await fetch(`${base}/record/start`, { method: 'POST' })).json() as any;
+  t.true(r.ok, JSON.stringify(r));
+  await sleep(4000);
+  first.kill('SIGKILL');
+  await first;
+  const killedAfterS = (Date.now() - r.firstFrameAt) / 1000;
+  await sleep(300);
+  await execa('pkill', ['-KILL', '-f', join(dir, 'data')], { reject: false });
+  const file = join(dir, 'data', r.file);
+  const second = runCli(t, ['node', '--config', configPath]);
+  const m = await waitFor(async () => {
+    const list = await (await fetch(`${base}/recordings`)).json() as any;
+    return list.recordings.find((x: any) => x.file === r.file && x.incomplete && x.sha256);
+  }, 20_000, 200);
+  t.true(m.incomplete);
+  t.is(m.sha256, await sha256sum(file));
+  const info = await probeMedia(execaRunner, file);
+  t.true(info.durationS! > killedAfterS - 2.2, `decoded ${info.durationS} s of ${killedAfterS.toFixed(2)} s`);
+  second.kill('SIGTERM');
+  await second;
+});
+
+test.serial('Lock View returns a JPEG snapshot that lands in the next manifest', async (t) => {
+  const n = await node(t);
+  const lv = await post(n, '/api/v1/lockview');
+  t.is(lv.statusCode, 200, lv.body);
+  const jpeg = Buffer.from(lv.json().snapshot, 'base64');
+  t.deepEqual([...jpeg.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+  t.is(lv.json().tone, (await execa('sh', ['-c', 'command -v aplay'], { reject: false })).exitCode === 0 ? 'aplay' : 'null');
+  t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
+  await sleep(2600);
+  const preview = await n.app.inject({ method: 'GET', url: '/api/v1/preview.jpg' });
+  t.is(preview.statusCode, 200);
+  t.is(preview.headers['content-type'], 'image/jpeg');
+  const m = (await post(n, '/api/v1/record/stop')).json().manifest;
+  t.is(m.snapshot, lv.json().snapshot);
+});
+
+test.serial('self-test over HTTP measures the encode rate honestly and cleans up', async (t) => {
+  const n = await node(t);
+  const r = await post(n, '/api/v1/selftest', { durationS: 3 });
+  t.is(r.statusCode, 200, r.body);
+  const res = r.json();
+  t.is(typeof res.pass, 'boolean');
+  t.is(res.targetFps, 30);
+  t.true(res.measuredFps > 0);
+  t.is(res.codec, 'h265');
+  t.true(res.pass, JSON.stringify(res));
+  const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+  t.is(list.recordings.length, 0, 'the clip was deleted');
+  const bad = await post(n, '/api/v1/selftest', { durationS: 1 });
+  t.is(bad.statusCode, 400);
+  t.is(bad.json().error.field, 'durationS');
+});
+
+test.serial('disk full while recording: clean stop, playable file, DISK_FULL surfaced, node answers', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.log('not run: needs root to mount a small tmpfs (runs in CI as root)');
+    t.pass();
+    return;
+  }
+  const dir = await tempDir(t);
+  const mnt = join(dir, 'small');
+  await mkdir(mnt);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt]);
+  t.teardown(() => execa('umount', ['-l', mnt], { reject: false }).then(() => undefined));
+  const n = await node(t, { storage: { dataDir: mnt }, thresholds: { diskWarnPercent: 0, diskBlockPercent: 0 }, video: { bitrateMbps: 1 } });
+  t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
+  await sleep(1500);
+  // Another writer fills the disk while we record, as a full card would.
+  await execa('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=64k 2>/dev/null; true`]);
+  const filledAt = Date.now();
+  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'error' ? s : null; }, 10_000, 20);
+  t.is(st.recording.error!.code, 'DISK_FULL', JSON.stringify(st.recording.error));
+  t.log(`DISK_FULL surfaced ${Date.now() - filledAt} ms after the disk filled`);
+  t.is((await n.app.inject({ method: 'GET', url: '/api/v1/status' })).statusCode, 200);
+  await execa('rm', ['-f', `${mnt}/filler`]);
+  const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+  const m = list.recordings[0];
+  t.truthy(m, JSON.stringify(list));
+  t.false(m.inProgress, 'the final manifest was written despite the full disk');
+  t.true(m.incomplete);
+  t.is(m.sha256, await sha256sum(join(mnt, m.file)));
+  t.is(m.video.codec, 'h265', 'a full disk is not mistaken for an HEVC failure');
+  const info = await probeMedia(execaRunner, join(mnt, m.file));
+  t.true(info.durationS! > 1, `decodes ${info.durationS} s`);
+});
