@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { arch, cpus, totalmem } from 'node:os';
 import { type Row, fmt } from './lib.js';
 import { nodeIdle } from './node-idle.js';
+import { recording } from './recording.js';
+import { hash } from './hash.js';
 
 /**
  * `npm run bench`: every target measured next to a baseline in the same run (these
@@ -11,6 +13,8 @@ import { nodeIdle } from './node-idle.js';
  */
 const suites: Array<[string, () => Promise<Row[]>]> = [
   ['Node at rest (issue: foundation)', nodeIdle],
+  ['Recording (issue: recorder)', recording],
+  ['Streaming hash (issue: recorder)', hash],
 ];
 
 const only = process.argv[2];
