@@ -10,6 +10,8 @@ import { configRoutes } from './routes/config.js';
 import { observabilityRoutes } from './routes/observability.js';
 import { eventRoutes } from './routes/events.js';
 import { recordRoutes } from './routes/record.js';
+import { rigRoutes } from './routes/rig.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import type { AppDeps } from './deps.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -61,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   configRoutes(app, deps);
   observabilityRoutes(app, deps);
   recordRoutes(app, deps);
+  rigRoutes(app, deps);
+  dashboardRoutes(app);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);
   return app;

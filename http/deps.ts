@@ -6,6 +6,7 @@ import type { StatusBoard } from '../runtime/status.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { Ref } from 'nact';
 import type { RecorderMsg } from '../actors/recorder/actor.js';
+import type { RigNode } from '../actors/rig/rig-node.js';
 
 /** Everything the HTTP layer may touch. buildApp never reaches past these. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The Recorder actor; absent in tests of routes that do not need it. */
   recorder?: Ref<RecorderMsg>;
+  /** The rig membership (replicated view, start-all); absent in tests of other routes. */
+  rig?: RigNode;
   /** SSE heartbeat period; tests shorten it. */
   heartbeatMs?: number;
   /** This machine's names and addresses for the Host check; tests inject them. */

@@ -38,7 +38,7 @@ export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'b
     rig: { secret: DEMO_SECRET, dhtHost: '127.0.0.1', dhtPort: dhtPort(i), startLeadMs: 1500 },
     peers: Array.from({ length: o.nodes }, (_, n) => n)
       .filter((n) => n !== i)
-      .map((n) => ({ host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),
+      .map((n) => ({ cameraId: cameraIds[n]!, host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),
   };
 }
 

@@ -11,11 +11,25 @@ export class Metrics {
   readonly http = { requests: 0, clientErrors: 0, serverErrors: 0 };
   sseClients = 0;
   readonly #loop: IntervalHistogram;
+  /** A second histogram reset every WINDOW_MS, so a reading says "lately", not "since boot". */
+  readonly #window: IntervalHistogram;
+  #lastWindow: { p50: number; p99: number; max: number; endedAt: number } | null = null;
+  readonly #rotate: NodeJS.Timeout;
   readonly #actors = new Map<string, () => ActorHealth>();
 
   constructor(private readonly board: StatusBoard) {
-    this.#loop = monitorEventLoopDelay({ resolution: 10 });
+    // Node 20 records each sample as the time between timer firings, so the
+    // resolution itself is in every value; it is subtracted in ns2ms below.
+    this.#loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.#loop.enable();
+    this.#window = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    this.#window.enable();
+    this.#rotate = setInterval(() => {
+      const h = this.#window;
+      this.#lastWindow = { p50: ns2ms(h.percentile(50)), p99: ns2ms(h.percentile(99)), max: ns2ms(h.max), endedAt: Date.now() };
+      h.reset();
+    }, WINDOW_MS);
+    this.#rotate.unref();
   }
 
   registerActor(name: string, health: () => ActorHealth): void {
@@ -32,7 +46,11 @@ export class Metrics {
       uptimeS: Math.round(process.uptime()),
       memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
       cpu: { userUs: cpu.user, systemUs: cpu.system },
-      eventLoopDelayMs: { p50: ns2ms(this.#loop.percentile(50)), p99: ns2ms(this.#loop.percentile(99)), max: ns2ms(this.#loop.max) },
+      eventLoopDelayMs: {
+        p50: ns2ms(this.#loop.percentile(50)), p99: ns2ms(this.#loop.percentile(99)), max: ns2ms(this.#loop.max),
+        /** The last completed 10-s window; null during the first 10 s. */
+        lastWindow: this.#lastWindow,
+      },
       http: { ...this.http, sseClients: this.sseClients },
       actors,
       node: {
@@ -81,10 +99,16 @@ export class Metrics {
   }
 
   close(): void {
+    clearInterval(this.#rotate);
     this.#loop.disable();
+    this.#window.disable();
   }
 }
 
+const LOOP_RESOLUTION_MS = 10;
+const WINDOW_MS = 10_000;
+
+/** A histogram value in ns → the delay beyond the sampling interval, in ms (2 decimals). */
 function ns2ms(ns: number): number {
-  return Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : 0;
+  return Number.isFinite(ns) ? Math.max(0, Math.round(ns / 1e4) / 100 - LOOP_RESOLUTION_MS) : 0;
 }

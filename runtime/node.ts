@@ -19,6 +19,8 @@ import { recorder, type RecorderDeps } from '../actors/recorder/actor.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { ffmpegEncoderList, type EncoderList } from '../actors/recorder/encoders.js';
 import { createTonePlayer, type TonePlayer } from '../actors/recorder/tone.js';
+import { RigNode, type RigNodeDeps } from '../actors/rig/rig-node.js';
+import { peer } from '../actors/peer.js';
 
 export interface NodeOptions {
   configPath: string;
@@ -31,6 +33,7 @@ export interface NodeOptions {
   runner?: ProcessRunner;
   encoders?: EncoderList;
   session?: RecorderDeps['session'];
+  rigTimings?: RigNodeDeps['store'];
 }
 
 export interface RunningNode {
@@ -40,6 +43,7 @@ export interface RunningNode {
   log: Logger;
   url: string;
   actors: Record<string, SpawnedActor<any>>;
+  rig: RigNode;
   stop(reason?: string): Promise<void>;
 }
 
@@ -91,6 +95,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     tone: () => (tone ??= createTonePlayer(runner)),
     ...(opts.session ? { session: opts.session } : {}),
   }), log, { onGiveUp: actorFailed('recorder') });
+  const rig = new RigNode({
+    config: cfg, board, recorder: actors.recorder.ref, log,
+    ...(opts.rigTimings ? { store: opts.rigTimings } : {}),
+  });
+  actors.peer = spawnSupervised(system, peer(rig), log, { onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000 });
   for (const [name, a] of Object.entries(actors)) metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
 
   store.on('change', (after: Config) => {
@@ -99,7 +108,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   });
 
   const app = await buildApp({
-    board, config: store, logs: sink, log, metrics, recorder: actors.recorder.ref,
+    board, config: store, logs: sink, log, metrics, recorder: actors.recorder.ref, rig,
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });
@@ -122,7 +131,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
   let stopping: Promise<void> | null = null;
   return {
-    config: store, board, app, log, url, actors,
+    config: store, board, app, log, url, actors, rig,
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'node stopping');

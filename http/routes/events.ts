@@ -13,7 +13,7 @@ const MAX_CLIENTS = 32;
  */
 export function eventRoutes(app: FastifyInstance, deps: AppDeps): { broadcast(event: string, data: unknown): void } {
   const clients = new Set<ServerResponse>();
-  const heartbeatMs = deps.heartbeatMs ?? 10_000;
+  const heartbeatMs = deps.heartbeatMs ?? 2_000;
 
   const send = (res: ServerResponse, event: string, data: unknown): void => {
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -23,12 +23,19 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): { broadcast(ev
   };
   const onStatus = (s: NodeStatus): void => broadcast('status', s);
   deps.board.on('change', onStatus);
-  const heartbeat = setInterval(() => broadcast('heartbeat', { at: Date.now() }), heartbeatMs);
+  const onRig = (view: unknown): void => broadcast('rig', view);
+  deps.rig?.on('change', onRig);
+  const heartbeat = setInterval(() => {
+    broadcast('heartbeat', { at: Date.now() });
+    // Staleness is a matter of time passing, not of events: refresh the rig view with the beat.
+    if (deps.rig && clients.size > 0) broadcast('rig', deps.rig.snapshot());
+  }, heartbeatMs);
   heartbeat.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     deps.board.off('change', onStatus);
+    deps.rig?.off('change', onRig);
     for (const res of clients) res.end();
     clients.clear();
   });
@@ -49,6 +56,7 @@ export function eventRoutes(app: FastifyInstance, deps: AppDeps): { broadcast(ev
     clients.add(res);
     deps.metrics.sseClients = clients.size;
     send(res, 'status', deps.board.snapshot());
+    if (deps.rig) send(res, 'rig', deps.rig.snapshot());
     const done = (): void => {
       clients.delete(res);
       deps.metrics.sseClients = clients.size;

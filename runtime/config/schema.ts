@@ -12,6 +12,7 @@ export const CameraId = z.enum(cameraIds).describe('Which camera of the rig this
 export type CameraId = z.infer<typeof CameraId>;
 
 const hostPort = z.strictObject({
+  cameraId: CameraId.optional().describe('Which camera that peer is, so a silent peer is still listed'),
   host: z.string().min(1).describe('Peer host name or IP address'),
   port: z.number().int().min(1).max(65535).describe('Peer DHT (UDP) port'),
   httpPort: z.number().int().min(1).max(65535).optional().describe('Peer HTTP port, for the dashboard links'),

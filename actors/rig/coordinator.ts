@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { AckEvent, CommandEvent, RigEvent } from '../../store/events.js';
+import { isStale, winnerFor, type StartCommand } from '../../store/commands.js';
+import type { StartReply } from '../recorder/actor.js';
+
+/** What the coordinator needs from the replicated log; RigStore is adapted to this in rig-port.ts. */
+export interface RigPort {
+  readonly cameraId: string;
+  append(event: RigEvent): Promise<unknown>;
+  /** Every command seen so far, from every node. */
+  commands(): CommandEvent[];
+  /** The acks of one command, by camera id. */
+  acks(commandId: string): ReadonlyMap<string, AckEvent>;
+  /** Camera ids that belong to the rig as far as this node knows (itself included). */
+  members(): string[];
+  /** Called for every event from any core; replayed events have live = false. */
+  onEvent(fn: (event: RigEvent, author: string, live: boolean) => void): () => void;
+}
+
+export interface LocalRecorder {
+  start(sessionId: string, startAt: number): Promise<StartReply>;
+  /** Cancels an armed start or stops a recording; resolves when done. */
+  stop(reason: string): Promise<void>;
+  /** The session this node is armed for or recording, if any. */
+  current(): { sessionId: string; phase: string } | null;
+}
+
+export interface NodeResult {
+  cameraId: string;
+  result: 'ok' | 'refused' | 'timeout';
+  firstFrameAt?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface StartAllResult { sessionId: string; startAt: number; commandId: string; superseded: boolean; results: NodeResult[] }
+
+export interface CoordinatorOptions {
+  port: RigPort;
+  recorder: LocalRecorder;
+  now?: () => number;
+  /** Two start-alls issued within this window are one session. */
+  concurrencyWindowMs?: number;
+  /** A command whose instant is further in the past than this is not acted on. */
+  staleAfterMs?: number;
+  /** How long after startAt the initiator waits for acks. */
+  ackTimeoutMs?: number;
+  log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+/**
+ * Leaderless start/stop. Any node may append a command; every node (the issuer too)
+ * reacts to the commands it sees in the replicated log the same way:
+ * - a start: find the winner of its group (commands.ts: earliest issuedAt, then issuer,
+ *   then id), arm the recorder for the winner's session and instant, ack the winner;
+ *   if a different winner shows up while still armed, re-arm for it;
+ * - a stop: stop the recorder if it runs that session, ack.
+ * Commands replayed from disk or arriving after their instant (a node that was away) are
+ * never acted on, so nobody starts late on a stale command.
+ */
+export class RigCoordinator {
+  readonly #o: Required<Omit<CoordinatorOptions, 'log'>> & Pick<CoordinatorOptions, 'log'>;
+  readonly #handled = new Set<string>();
+  #armedFor: StartCommand | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(opts: CoordinatorOptions) {
+    this.#o = { now: Date.now, concurrencyWindowMs: 1000, staleAfterMs: 2000, ackTimeoutMs: 8000, ...opts };
+  }
+
+  open(): void {
+    this.#unsubscribe = this.#o.port.onEvent((event, _author, live) => {
+      if (event.type !== 'command' || !live) return;
+      // One command at a time: a start and its competitor must be decided in order.
+      this.#queue = this.#queue.then(() => this.#onCommand(event)).catch((err: unknown) =>
+        this.#o.log?.warn({ err, code: 'RIG_COMMAND_FAILED' }, 'acting on a rig command failed'));
+    });
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+  }
+
+  async startAll(opts: { sessionId: string; leadMs: number }): Promise<StartAllResult> {
+    const { port, now } = this.#o;
+    const issuedAt = now();
+    const cmd: CommandEvent = {
+      type: 'command', at: issuedAt, commandId: randomUUID(), kind: 'start', sessionId: opts.sessionId,
+      startAt: issuedAt + opts.leadMs, issuedAt, issuer: port.cameraId,
+    };
+    await port.append(cmd);
+    // Answer for the session the rig actually runs: a concurrent start-all from another phone may win.
+    const deadline = cmd.startAt + this.#o.ackTimeoutMs;
+    let winner = cmd as StartCommand;
+    let results: NodeResult[] = [];
+    for (;;) {
+      winner = winnerFor(cmd as StartCommand, port.commands(), this.#o.concurrencyWindowMs);
+      results = this.#results(winner.commandId, false);
+      const settled = now() > cmd.startAt + 50 && results.every((r) => r.result !== 'timeout');
+      if (settled || now() >= deadline) break;
+      await sleep(20);
+    }
+    return {
+      sessionId: winner.sessionId, startAt: winner.startAt, commandId: winner.commandId,
+      superseded: winner.commandId !== cmd.commandId, results: this.#results(winner.commandId, true),
+    };
+  }
+
+  async stopAll(sessionId: string | null): Promise<{ commandId: string; results: NodeResult[] }> {
+    const { port, now } = this.#o;
+    const t = now();
+    const cmd: CommandEvent = {
+      type: 'command', at: t, commandId: randomUUID(), kind: 'stop', sessionId: sessionId ?? 'any',
+      startAt: t, issuedAt: t, issuer: port.cameraId,
+    };
+    await port.append(cmd);
+    const deadline = t + this.#o.ackTimeoutMs + 20_000; // stopping finalises files: allow for it
+    while (now() < deadline) {
+      if (this.#results(cmd.commandId, false).every((r) => r.result !== 'timeout')) break;
+      await sleep(20);
+    }
+    return { commandId: cmd.commandId, results: this.#results(cmd.commandId, true) };
+  }
+
+  #results(commandId: string, final: boolean): NodeResult[] {
+    const acks = this.#o.port.acks(commandId);
+    return this.#o.port.members().map((cameraId): NodeResult => {
+      const a = acks.get(cameraId);
+      if (!a) return { cameraId, result: 'timeout', ...(final ? { message: 'no answer in time' } : {}) };
+      if (a.ok) return { cameraId, result: 'ok', ...(a.firstFrameAt !== undefined ? { firstFrameAt: a.firstFrameAt } : {}) };
+      return { cameraId, result: 'refused', ...(a.reason ? { code: a.reason.code, message: a.reason.message } : {}) };
+    });
+  }
+
+  async #onCommand(cmd: CommandEvent): Promise<void> {
+    const { port, recorder, now } = this.#o;
+    if (this.#handled.has(cmd.commandId)) return;
+    this.#handled.add(cmd.commandId);
+    if (isStale(cmd, now(), this.#o.staleAfterMs)) {
+      this.#o.log?.warn({ commandId: cmd.commandId, code: 'RIG_COMMAND_STALE' }, `ignoring ${cmd.kind} command for ${cmd.sessionId}: its instant has passed`);
+      return;
+    }
+    if (cmd.kind === 'stop') {
+      const cur = recorder.current();
+      if (cur && (cmd.sessionId === 'any' || cur.sessionId === cmd.sessionId)) await recorder.stop('stop-all');
+      if (this.#armedFor && (cmd.sessionId === 'any' || this.#armedFor.sessionId === cmd.sessionId)) this.#armedFor = null;
+      await this.#ack(cmd.commandId, true);
+      return;
+    }
+    const winner = winnerFor(cmd as StartCommand, port.commands(), this.#o.concurrencyWindowMs);
+    if (this.#armedFor?.commandId === winner.commandId) return; // a loser of a group we already follow
+    const previous = this.#armedFor;
+    const cur = recorder.current();
+    if (previous && cur?.sessionId === previous.sessionId) {
+      if (now() >= previous.startAt - 20) {
+        // Too late to switch: the other session already started here. Keep recording (nothing
+        // is lost) and tell the winner's initiator why this node is not on its session.
+        await this.#ack(winner.commandId, false, { code: 'SESSION_CONFLICT', message: `already recording ${cur.sessionId}` });
+        return;
+      }
+      // Still armed: cancel. The recorder's mailbox keeps order, so this lands before the new start.
+      void recorder.stop('superseded by a concurrent start-all');
+    } else if (cur && cur.phase === 'recording') {
+      await this.#ack(winner.commandId, false, { code: 'ALREADY_RECORDING', message: `recording ${cur.sessionId}; stop it first` });
+      return;
+    }
+    this.#armedFor = winner;
+    // Not awaited: the recorder answers after the first frame, and a competing command that
+    // arrives meanwhile must still be able to re-arm it.
+    void recorder.start(winner.sessionId, winner.startAt).then(async (reply) => {
+      if (!reply.ok && reply.code === 'START_CANCELLED') return; // re-armed for another winner
+      if (reply.ok) await this.#ack(winner.commandId, true, undefined, reply.firstFrameAt);
+      else await this.#ack(winner.commandId, false, { code: reply.code, message: reply.message });
+    }).catch((err: unknown) => this.#o.log?.warn({ err, code: 'RIG_ACK_FAILED' }, 'could not acknowledge a start'));
+  }
+
+  async #ack(commandId: string, ok: boolean, reason?: { code: string; message: string }, firstFrameAt?: number): Promise<void> {
+    const { port, now } = this.#o;
+    await port.append({
+      type: 'ack', at: now(), commandId, cameraId: port.cameraId, ok,
+      // The log stores whole milliseconds; the manifest keeps the sub-millisecond estimate.
+      ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt) } : {}), ...(reason ? { reason } : {}),
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,209 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { query, type Ref } from 'nact';
+import type { Config } from '../../runtime/config/schema.js';
+import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
+import type { Logger } from '../../runtime/logging.js';
+import { RigStore } from '../../store/rig-store.js';
+import { listRecordings } from '../recorder/library.js';
+import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
+import { RigCoordinator, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
+import { rigPort, fieldOrder } from './rig-port.js';
+import { disagreements, type Disagreement } from './disagreements.js';
+
+export interface RigNodeEntry {
+  cameraId: string;
+  self: boolean;
+  reachable: boolean;
+  lastSeenMs: number | null;
+  status: NodeStatus | Record<string, unknown> | null;
+}
+
+export interface RigApiView {
+  self: string;
+  at: number;
+  nodes: RigNodeEntry[];
+  disagreements: Disagreement[];
+  mesh: { enabled: boolean; connected: string[]; refusals: { count: number; lastKey: string | null; lastAt: number | null } };
+}
+
+export interface RigNodeDeps {
+  config: Config;
+  board: StatusBoard;
+  recorder: Ref<RecorderMsg>;
+  log: Logger;
+  now?: () => number;
+  /** Test seams for the store's timings. */
+  store?: { heartbeatMs?: number; statusMinIntervalMs?: number; refreshMs?: number };
+}
+
+/**
+ * This node as a member of the rig: publishes its status and manifests into its own log,
+ * follows the others', and runs leaderless start/stop through the coordinator. Without a
+ * rig secret the node is a rig of one (start-all starts just itself), so a single camera
+ * still works with the same buttons.
+ */
+export class RigNode extends EventEmitter {
+  readonly #d: RigNodeDeps;
+  readonly #now: () => number;
+  #store: RigStore | null = null;
+  #coordinator: RigCoordinator | null = null;
+  #offBoard: (() => void) | null = null;
+  #published = new Map<string, string>();
+  #changeTimer: NodeJS.Timeout | null = null;
+  #lastState: string | null = null;
+
+  constructor(deps: RigNodeDeps) {
+    super();
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  get networked(): boolean {
+    return this.#d.config.rig.secret !== null;
+  }
+
+  async open(): Promise<void> {
+    const cfg = this.#d.config;
+    const localRecorder = this.#localRecorder();
+    if (cfg.rig.secret) {
+      const store = new RigStore({
+        log: {
+          dataDir: join(cfg.storage.dataDir, '.rig'), cameraId: cfg.camera.id, clock: this.#now,
+          logger: this.#d.log.child({ actor: 'peer' }),
+          ...(this.#d.store?.heartbeatMs ? { heartbeatMs: this.#d.store.heartbeatMs } : {}),
+          ...(this.#d.store?.statusMinIntervalMs ? { statusMinIntervalMs: this.#d.store.statusMinIntervalMs } : {}),
+        },
+        mesh: {
+          rigSecret: cfg.rig.secret, members: ['CAM_L', 'CAM_C', 'CAM_R'], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,
+          peers: cfg.peers.map((p) => ({ host: p.host, port: p.port })),
+          ...(this.#d.store?.refreshMs ? { refreshMs: this.#d.store.refreshMs } : {}),
+        },
+        clock: this.#now,
+      });
+      await store.open();
+      this.#store = store;
+      const expected = cfg.peers.flatMap((p) => (p.cameraId ? [p.cameraId] : []));
+      this.#coordinator = new RigCoordinator({ port: rigPort(store, cfg.camera.id, () => expected), recorder: localRecorder, now: this.#now, log: this.#d.log });
+      this.#coordinator.open();
+      store.log.on('event', () => this.#changed());
+      store.mesh.on('connect', () => this.#changed());
+      store.mesh.on('disconnect', () => this.#changed());
+      store.mesh.on('refused', (r: { publicKey: string }) => {
+        this.#d.log.warn({ code: 'PEER_REFUSED', key: r.publicKey }, 'refused a node that does not hold the rig secret');
+        this.#changed();
+      });
+    }
+    const onStatus = (s: NodeStatus): void => {
+      void this.#store?.log.appendStatus(s as unknown as Record<string, unknown>).catch(() => undefined);
+      if (s.state !== this.#lastState) {
+        this.#lastState = s.state;
+        void this.#publishManifests();
+      }
+      this.#changed();
+    };
+    this.#d.board.on('change', onStatus);
+    this.#offBoard = () => this.#d.board.off('change', onStatus);
+    onStatus(this.#d.board.snapshot());
+  }
+
+  async close(): Promise<void> {
+    this.#offBoard?.();
+    if (this.#changeTimer) clearTimeout(this.#changeTimer);
+    this.#coordinator?.close();
+    await this.#store?.close();
+    this.#store = null;
+  }
+
+  snapshot(): RigApiView {
+    const self = this.#d.config.camera.id;
+    const own = this.#d.board.snapshot();
+    const entries = new Map<string, RigNodeEntry>();
+    entries.set(self, { cameraId: self, self: true, reachable: true, lastSeenMs: 0, status: own });
+    for (const p of this.#d.config.peers) {
+      if (p.cameraId && p.cameraId !== self) entries.set(p.cameraId, { cameraId: p.cameraId, self: false, reachable: false, lastSeenMs: null, status: null });
+    }
+    const view = this.#store?.view.snapshot();
+    for (const n of view?.nodes ?? []) {
+      if (n.cameraId === self) continue;
+      entries.set(n.cameraId, { cameraId: n.cameraId, self: false, reachable: n.reachable, lastSeenMs: n.lastSeenMs, status: n.status });
+    }
+    const nodes = [...entries.values()].sort((a, b) => fieldOrder(a.cameraId, b.cameraId));
+    const mesh = this.#store?.mesh.status();
+    return {
+      self, at: this.#now(), nodes,
+      disagreements: disagreements(nodes as never, this.#d.config.thresholds.syncOffsetMs),
+      mesh: {
+        enabled: this.#store !== null,
+        connected: (mesh?.connected ?? []).flatMap((c) => (c.cameraId ? [c.cameraId] : [])),
+        refusals: mesh?.refusals ?? { count: 0, lastKey: null, lastAt: null },
+      },
+    };
+  }
+
+  async recordings(): Promise<Array<Record<string, unknown>>> {
+    const own = (await listRecordings(this.#d.config.storage.dataDir)).recordings as unknown as Array<Record<string, unknown>>;
+    const others = (this.#store?.view.snapshot().nodes ?? [])
+      .filter((n) => n.cameraId !== this.#d.config.camera.id)
+      .flatMap((n) => n.manifests as unknown as Array<Record<string, unknown>>);
+    return [...own, ...others].sort((a, b) => Number(b.startAt ?? 0) - Number(a.startAt ?? 0));
+  }
+
+  async startAll(sessionId: string, leadMs: number): Promise<StartAllResult> {
+    if (this.#coordinator) return this.#coordinator.startAll({ sessionId, leadMs });
+    const startAt = this.#now() + leadMs;
+    const r = await this.#localRecorder().start(sessionId, startAt);
+    return { sessionId, startAt, commandId: 'local', superseded: false, results: [toResult(this.#d.config.camera.id, r)] };
+  }
+
+  async stopAll(): Promise<{ results: NodeResult[] }> {
+    if (this.#coordinator) return this.#coordinator.stopAll(null);
+    await this.#localRecorder().stop('stop-all');
+    return { results: [{ cameraId: this.#d.config.camera.id, result: 'ok' }] };
+  }
+
+  #localRecorder(): LocalRecorder {
+    const ref = this.#d.recorder;
+    return {
+      start: (sessionId, startAt) => query(ref, (replyTo: Ref<StartReply>) => ({ type: 'start' as const, sessionId, startAt, replyTo }), Math.max(0, startAt - this.#now()) + 30_000),
+      stop: async (reason) => { await query(ref, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason, replyTo }), 30_000); },
+      current: () => {
+        const s = this.#d.board.snapshot();
+        return (s.state === 'armed' || s.state === 'recording') && s.sessionId ? { sessionId: s.sessionId, phase: s.state } : null;
+      },
+    };
+  }
+
+  /** Announces this node's manifests to the rig (new ones, and changed ones such as offloaded). */
+  async #publishManifests(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    const { recordings } = await listRecordings(this.#d.config.storage.dataDir);
+    for (const m of recordings) {
+      if (m.inProgress) continue;
+      const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}`;
+      if (this.#published.get(m.file) === fingerprint) continue;
+      // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
+      const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };
+      await store.log.append({ type: 'manifest', at: this.#now(), manifest: record as never }).catch((err: unknown) =>
+        this.#d.log.warn({ err, code: 'MANIFEST_PUBLISH_FAILED' }, `could not publish ${m.file} to the rig`));
+      this.#published.set(m.file, fingerprint);
+    }
+  }
+
+  /** Coalesces bursts of changes into one 'change' every 250 ms at most (for SSE). */
+  #changed(): void {
+    if (this.#changeTimer) return;
+    this.#changeTimer = setTimeout(() => {
+      this.#changeTimer = null;
+      this.emit('change', this.snapshot());
+    }, 250);
+    this.#changeTimer.unref();
+  }
+}
+
+function toResult(cameraId: string, r: StartReply): NodeResult {
+  return r.ok
+    ? { cameraId, result: 'ok', firstFrameAt: r.firstFrameAt }
+    : { cameraId, result: 'refused', code: r.code, message: r.message };
+}

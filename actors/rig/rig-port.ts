@@ -1,0 +1,27 @@
+import type { RigStore } from '../../store/rig-store.js';
+import type { AckEvent, RigEvent } from '../../store/events.js';
+import type { ReceivedEvent } from '../../store/view.js';
+import type { RigPort } from './coordinator.js';
+
+/** Adapts the replicated store to what the coordinator needs. */
+export function rigPort(store: RigStore, cameraId: string, expected: () => string[]): RigPort {
+  return {
+    cameraId,
+    append: (event: RigEvent) => store.log.append(event),
+    commands: () => [...store.view.state.commands.values()].flatMap((c) => (c.command ? [c.command] : [])),
+    acks: (commandId) => store.view.state.commands.get(commandId)?.acks ?? new Map<string, AckEvent>(),
+    members: () => [...new Set([cameraId, ...expected(), ...store.view.state.nodes.keys()])].sort(fieldOrder),
+    onEvent(fn) {
+      const listener = (rec: ReceivedEvent): void => fn(rec.event, rec.cameraId, rec.receivedAt !== null);
+      store.log.on('event', listener);
+      return () => { store.log.off('event', listener); };
+    },
+  };
+}
+
+const ORDER = ['CAM_L', 'CAM_C', 'CAM_R'];
+export function fieldOrder(a: string, b: string): number {
+  const ia = ORDER.indexOf(a);
+  const ib = ORDER.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+}

@@ -1,0 +1,119 @@
+import { h, setText, replace } from './dom.js';
+import {
+  fmtBytes, fmtMinutes, fmtClock, fmtAge, fmtNum, videoLine, encoderLine, syncLine, isStale, elapsedMs,
+  DISAGREEMENT_FIELD, HISTORY_MS,
+} from './model.js';
+import { sparkline } from './spark.js';
+
+const FACTS = [
+  ['session', 'Session'], ['video', 'Video'], ['encoder', 'Encoder'], ['storage', 'Free space'],
+  ['battery', 'Battery'], ['temp', 'Temperature'], ['sync', 'Sync offset'], ['mode', 'Mode'],
+  ['audio', 'Audio'], ['version', 'Version'],
+];
+
+const STATE_LABEL = { idle: 'IDLE', armed: 'ARMED', recording: 'REC', stopping: 'STOPPING', error: 'ERROR' };
+
+/**
+ * One camera's card. Built once, then updated field by field; `actions` are the
+ * control buttons the caller wires up (they know about the API, the card does not).
+ */
+export function createCard(cameraId, actions) {
+  const f = {};
+  const slot = (name, tag = 'span', attrs = {}) => (f[name] = h(tag, { 'data-f': name, ...attrs }));
+  const facts = FACTS.map(([k, label]) => h('div', { class: 'fact', 'data-k': k }, h('dt', {}, label), h('dd', {}, slot(k))));
+  const charts = { temp: sparkline('Temp °C'), free: sparkline('Free GB'), fps: sparkline('Enc fps') };
+  const img = h('img', { alt: `${cameraId} preview`, hidden: true, width: 320, height: 180 });
+  const el = h('article', { class: 'card', 'data-camera': cameraId, 'aria-labelledby': `t-${cameraId}` },
+    h('header', { class: 'card-head' },
+      h('h2', { id: `t-${cameraId}` }, cameraId, ' ', slot('position', 'small', { class: 'pos' })),
+      slot('state', 'span', { class: 'badge', role: 'status' })),
+    slot('stale', 'p', { class: 'stale-banner', hidden: true }),
+    h('p', { class: 'seen' }, 'Last seen: ', slot('seen')),
+    slot('disagree', 'ul', { class: 'disagree-list', hidden: true }),
+    h('figure', { class: 'preview' }, img, slot('previewNote', 'figcaption', {}, '')),
+    h('dl', { class: 'facts' }, facts),
+    slot('warnings', 'ul', { class: 'warnings', hidden: true }),
+    h('div', { class: 'charts' }, Object.values(charts).map((c) => c.el)),
+    slot('result', 'div', { class: 'result', role: 'status', 'aria-live': 'polite', hidden: true }),
+    slot('snapshot', 'figure', { class: 'snapshot', hidden: true }),
+    h('div', { class: 'actions' }, actions),
+  );
+  const factRow = (k) => facts[FACTS.findIndex(([key]) => key === k)];
+
+  return {
+    el, img, f, cameraId,
+    update(node, ctx) {
+      const s = node.status;
+      const stale = isStale(node, ctx.now);
+      el.dataset.stale = String(stale);
+      el.dataset.state = s?.state ?? 'unknown';
+      el.dataset.self = String(node.self);
+      setText(f.position, s?.cameraPosition ?? '');
+      const el_ = elapsedMs(node, ctx.now);
+      setText(f.state, s ? `${STATE_LABEL[s.state] ?? s.state}${el_ != null ? ` ${fmtClock(el_)}` : ''}` : 'NO DATA');
+      f.state.dataset.state = s?.state ?? 'unknown';
+      const age = node.seenAt == null ? null : ctx.now - node.seenAt;
+      setText(f.seen, node.self && ctx.live && !stale ? 'live (this node)' : fmtAge(age));
+      f.stale.hidden = !stale;
+      setText(f.stale, !node.reachable
+        ? `UNREACHABLE — last seen ${fmtAge(age)}. Data below is old.`
+        : `STALE — no news for ${fmtAge(age).replace(' ago', '')}. Data below is old.`);
+      setText(f.session, s?.sessionId ?? 'none');
+      setText(f.video, videoLine(s?.video));
+      setText(f.encoder, s ? encoderLine(s.encoder) : '—');
+      setText(f.storage, s ? `${fmtBytes(s.storage.freeBytes)} · ${fmtMinutes(s.storage.minutesLeft)} left` : '—');
+      setText(f.battery, s?.batteryPercent == null ? 'no battery sensor' : `${Math.round(s.batteryPercent)} %`);
+      setText(f.temp, s?.temperatureC == null ? 'no sensor' : `${s.temperatureC.toFixed(1)} °C`);
+      setText(f.sync, s ? syncLine(s.sync) : '—');
+      setText(f.mode, s?.mode ?? '—');
+      setText(f.version, s?.version ?? '—');
+      factRow('audio').hidden = !node.self;
+      setText(f.audio, ctx.config ? (ctx.config.audio?.enabled ? 'on' : 'off') : '—');
+
+      const warnings = s?.warnings ?? [];
+      f.warnings.hidden = warnings.length === 0;
+      const wKey = JSON.stringify(warnings);
+      if (f.warnings.dataset.key !== wKey) {
+        f.warnings.dataset.key = wKey;
+        replace(f.warnings, warnings.map((w) => h('li', { 'data-code': w.code }, w.message)));
+      }
+
+      const mine = ctx.disagreements.filter((d) => (d.cameraIds ?? []).includes(node.cameraId));
+      el.classList.toggle('disagree', mine.length > 0);
+      for (const row of facts) row.classList.remove('flag');
+      f.state.classList.toggle('flag', mine.some((d) => DISAGREEMENT_FIELD[d.code] === 'state'));
+      for (const d of mine) {
+        const k = DISAGREEMENT_FIELD[d.code];
+        if (k && k !== 'state' && k !== 'seen') factRow(k === 'storage' ? 'storage' : k)?.classList.add('flag');
+      }
+      f.disagree.hidden = mine.length === 0;
+      const dKey = JSON.stringify(mine.map((d) => d.message));
+      if (f.disagree.dataset.key !== dKey) {
+        f.disagree.dataset.key = dKey;
+        replace(f.disagree, mine.map((d) => h('li', { 'data-code': d.code }, `⚠ ${d.message}`)));
+      }
+
+      const hist = ctx.history;
+      charts.temp.update(hist.series(node.cameraId, 'temp'), ctx.now, HISTORY_MS, (v) => v.toFixed(0));
+      charts.free.update(hist.series(node.cameraId, 'free').map((p) => ({ t: p.t, v: p.v == null ? null : p.v / 1e9 })), ctx.now, HISTORY_MS, (v) => v.toFixed(1));
+      charts.fps.update(hist.series(node.cameraId, 'fps'), ctx.now, HISTORY_MS, (v) => v.toFixed(1));
+
+      if (s?.state !== 'recording') {
+        img.hidden = true;
+        setText(f.previewNote, stale ? 'no preview (node not reachable)' : 'Preview appears while recording');
+      }
+    },
+    /** A control's answer on this card: ok / error, with the node's own words. */
+    showResult(kind, text) {
+      f.result.hidden = false;
+      f.result.dataset.kind = kind;
+      setText(f.result, text);
+    },
+    showSnapshot(base64, caption) {
+      f.snapshot.hidden = false;
+      replace(f.snapshot, h('img', { src: `data:image/jpeg;base64,${base64}`, alt: `${cameraId} Lock View snapshot`, class: 'snapshot-img' }),
+        h('figcaption', {}, caption));
+    },
+    fmtNum,
+  };
+}

@@ -1,0 +1,253 @@
+// Pure logic of the dashboard: no DOM, so Node tests import it as is.
+
+export const FIELD_ORDER = ['CAM_L', 'CAM_C', 'CAM_R'];
+export const STALE_MS = 8000;
+export const HISTORY_MS = 10 * 60 * 1000;
+
+export function byFieldOrder(a, b) {
+  const ia = FIELD_ORDER.indexOf(a), ib = FIELD_ORDER.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || String(a).localeCompare(String(b));
+}
+
+const dash = '—';
+
+export function fmtBytes(n) {
+  if (n == null) return dash;
+  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  return `${n} B`;
+}
+
+export function fmtMinutes(m) {
+  if (m == null) return dash;
+  if (m < 120) return `${Math.floor(m)} min`;
+  return `${Math.floor(m / 60)} h ${String(Math.floor(m % 60)).padStart(2, '0')} min`;
+}
+
+export function fmtClock(ms) {
+  if (ms == null || !Number.isFinite(ms)) return dash;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}`;
+}
+
+export function fmtAge(ms) {
+  if (ms == null) return 'never';
+  if (ms < 1500) return 'just now';
+  if (ms < 90_000) return `${Math.round(ms / 1000)} s ago`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min ago`;
+  return `${Math.round(ms / 3_600_000)} h ago`;
+}
+
+export function fmtDuration(s) {
+  if (s == null) return dash;
+  return fmtClock(s * 1000);
+}
+
+export function fmtNum(n, digits = 0, unit = '') {
+  if (n == null || !Number.isFinite(n)) return dash;
+  return `${n.toFixed(digits)}${unit}`;
+}
+
+export function videoLine(v) {
+  if (!v) return dash;
+  return `${v.width}×${v.height} · ${v.fps} fps · ${String(v.codec).toUpperCase()} · ${v.bitrateMbps} Mbps`;
+}
+
+export function encoderLine(e) {
+  if (!e || e.fps == null) return 'not encoding';
+  const keep = e.keepingUp === false ? ' · NOT keeping up' : '';
+  return `${e.fps.toFixed(1)} fps · ${e.droppedFrames ?? 0} dropped${keep}`;
+}
+
+export function syncLine(s) {
+  if (!s || s.offsetMs == null) return 'not measured';
+  const sign = s.offsetMs > 0 ? '+' : '';
+  return `${sign}${s.offsetMs.toFixed(1)} ms${s.confidence ? ` (${s.confidence})` : ''}`;
+}
+
+/**
+ * One entry per camera, in field order, from either the rig view or (before the rig
+ * routes exist) this node's own status. `seenAt` is on the phone's clock.
+ */
+export function nodesFromRig(rig, receivedAt) {
+  return [...rig.nodes]
+    .sort((a, b) => byFieldOrder(a.cameraId, b.cameraId))
+    .map((n) => ({
+      cameraId: n.cameraId,
+      self: Boolean(n.self),
+      reachable: n.reachable !== false,
+      seenAt: n.lastSeenMs == null ? null : receivedAt - n.lastSeenMs,
+      status: n.status ?? null,
+      // The serving node's clock minus the phone's: elapsed times are computed on the rig's clock.
+      clockSkew: typeof rig.at === 'number' ? receivedAt - rig.at : 0,
+    }));
+}
+
+export function nodeFromStatus(status, receivedAt) {
+  return {
+    cameraId: status.cameraId, self: true, reachable: true, seenAt: receivedAt, status,
+    clockSkew: typeof status.updatedAt === 'number' ? receivedAt - status.updatedAt : 0,
+  };
+}
+
+export function isStale(node, now) {
+  return !node.reachable || node.seenAt == null || now - node.seenAt > STALE_MS;
+}
+
+export function elapsedMs(node, now) {
+  const r = node.status?.recording;
+  const from = r?.firstFrameAt ?? r?.startedAt;
+  if (node.status?.state !== 'recording' || from == null) return null;
+  return now - (node.clockSkew ?? 0) - from;
+}
+
+/** Which card fields a rig disagreement points at. */
+export const DISAGREEMENT_FIELD = {
+  SESSION_MISMATCH: 'session', NOT_ALL_RECORDING: 'state', SYNC_DRIFT: 'sync', DISK_LOW: 'storage', NODE_STALE: 'seen',
+};
+
+/**
+ * The rig's own disagreements when it sends them; otherwise the same checks here, so an
+ * older node still shows a mismatch.
+ */
+export function disagreements(nodes, fromServer, now, syncLimitMs = 5) {
+  if (Array.isArray(fromServer)) return fromServer;
+  const out = [];
+  const live = nodes.filter((n) => n.status && !isStale(n, now));
+  const stale = nodes.filter((n) => isStale(n, now));
+  if (stale.length && nodes.length > 1) out.push({ code: 'NODE_STALE', message: `${stale.map((n) => n.cameraId).join(', ')} not heard from`, cameraIds: stale.map((n) => n.cameraId) });
+  const rec = live.filter((n) => n.status.state === 'recording');
+  if (rec.length && rec.length < live.length) {
+    const ids = live.filter((n) => n.status.state !== 'recording').map((n) => n.cameraId);
+    out.push({ code: 'NOT_ALL_RECORDING', message: `${ids.join(', ')} not recording`, cameraIds: ids });
+  }
+  const sessions = new Map();
+  for (const n of rec) sessions.set(n.status.sessionId, [...(sessions.get(n.status.sessionId) ?? []), n.cameraId]);
+  if (sessions.size > 1) {
+    const sorted = [...sessions.values()].sort((a, b) => b.length - a.length);
+    const odd = sorted.slice(1).flat();
+    out.push({ code: 'SESSION_MISMATCH', message: `${odd.join(', ')} on a different session`, cameraIds: odd });
+  }
+  const drift = live.filter((n) => n.status.sync?.offsetMs != null && Math.abs(n.status.sync.offsetMs) > syncLimitMs);
+  if (drift.length) out.push({ code: 'SYNC_DRIFT', message: `${drift.map((n) => n.cameraId).join(', ')} clock off by more than ${syncLimitMs} ms`, cameraIds: drift.map((n) => n.cameraId) });
+  const low = live.filter((n) => n.status.warnings?.some((w) => w.code.startsWith('DISK')));
+  if (low.length) out.push({ code: 'DISK_LOW', message: `${low.map((n) => n.cameraId).join(', ')} low on disk`, cameraIds: low.map((n) => n.cameraId) });
+  return out;
+}
+
+/** Last ~10 minutes of temperature, free space and encoder fps per camera, in memory only. */
+export class History {
+  constructor(keepMs = HISTORY_MS, stepMs = 2000) {
+    this.keepMs = keepMs;
+    this.stepMs = stepMs;
+    this.byCamera = new Map();
+  }
+
+  add(cameraId, t, status) {
+    const list = this.byCamera.get(cameraId) ?? [];
+    const sample = {
+      t,
+      temp: status.temperatureC ?? null,
+      free: status.storage?.freeBytes ?? null,
+      fps: status.state === 'recording' ? status.encoder?.fps ?? null : null,
+    };
+    const last = list[list.length - 1];
+    // Several changes within one step become one sample (the newest), so memory stays bounded.
+    if (last && t - last.t < this.stepMs) list[list.length - 1] = { ...sample, t: last.t };
+    else list.push(sample);
+    while (list.length && t - list[0].t > this.keepMs) list.shift();
+    this.byCamera.set(cameraId, list);
+  }
+
+  series(cameraId, key) {
+    return (this.byCamera.get(cameraId) ?? []).map((s) => ({ t: s.t, v: s[key] }));
+  }
+}
+
+/**
+ * SVG polyline point lists for a sparkline: one list per unbroken run of values
+ * (a null is a gap, not a zero). Returns the lists and the value range.
+ */
+export function sparkLines(samples, width, height, t0, t1, pad = 2) {
+  const vals = samples.filter((s) => s.v != null).map((s) => s.v);
+  if (!vals.length) return { lines: [], min: null, max: null };
+  let min = Math.min(...vals), max = Math.max(...vals);
+  if (max - min < 1e-9) { min -= 1; max += 1; }
+  const span = Math.max(1, t1 - t0);
+  const x = (t) => (pad + ((t - t0) / span) * (width - 2 * pad)).toFixed(1);
+  const y = (v) => (height - pad - ((v - min) / (max - min)) * (height - 2 * pad)).toFixed(1);
+  const lines = [];
+  let cur = [];
+  for (const s of samples) {
+    if (s.v == null) { if (cur.length) lines.push(cur); cur = []; continue; }
+    cur.push(`${x(s.t)},${y(s.v)}`);
+  }
+  if (cur.length) lines.push(cur);
+  return { lines: lines.map((l) => (l.length === 1 ? [l[0], l[0]] : l).join(' ')), min: Math.min(...vals), max: Math.max(...vals) };
+}
+
+/** Manifests grouped by session, newest session first, cameras in field order. */
+export function groupBySession(manifests) {
+  const map = new Map();
+  for (const m of manifests) {
+    const g = map.get(m.sessionId) ?? { sessionId: m.sessionId, startAt: m.startAt ?? 0, files: [] };
+    g.startAt = Math.max(g.startAt, m.startAt ?? 0);
+    g.files.push(m);
+    map.set(m.sessionId, g);
+  }
+  const groups = [...map.values()].sort((a, b) => b.startAt - a.startAt);
+  for (const g of groups) {
+    g.files.sort((a, b) => byFieldOrder(a.cameraId, b.cameraId) || (a.startAt ?? 0) - (b.startAt ?? 0));
+    g.totalBytes = g.files.reduce((s, f) => s + (f.sizeBytes ?? 0), 0);
+    g.cameras = [...new Set(g.files.map((f) => f.cameraId))];
+  }
+  return groups;
+}
+
+export function checksumState(m) {
+  if (m.inProgress) return { label: 'recording…', ok: null };
+  if (m.incomplete) return { label: 'incomplete', ok: false };
+  if (m.sha256) return { label: `SHA-256 ${m.sha256.slice(0, 12)}…`, ok: true };
+  return { label: 'no checksum', ok: false };
+}
+
+/** The problems of a 400 from POST /config, as [{path, message}] whatever shape the server used. */
+export function problemsOf(errorBody) {
+  const e = errorBody?.error;
+  if (!e) return [];
+  if (Array.isArray(e.problems) && e.problems.length) return e.problems.map((p) => ({ path: String(p.path ?? ''), message: String(p.message ?? '') }));
+  const msg = String(e.message ?? e.code ?? 'invalid');
+  const path = e.field ?? '';
+  return [{ path, message: path && msg.startsWith(`${path}: `) ? msg.slice(path.length + 2) : msg }];
+}
+
+/** The field of a form that a problem path belongs to: itself or its nearest parent. */
+export function fieldFor(path, fieldPaths) {
+  let p = path;
+  while (p) {
+    if (fieldPaths.includes(p)) return p;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    p = cut > 0 ? p.slice(0, cut) : '';
+  }
+  return null;
+}
+
+/** A partial config holding only what the form changed. */
+export function configPatch(values, current) {
+  const patch = {};
+  for (const [path, raw] of Object.entries(values)) {
+    const before = path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), current);
+    let v = raw;
+    if (typeof before === 'number' && typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw.trim())) v = Number(raw);
+    if (v === '' && (before === null || before === undefined || before === '********')) continue;
+    if (v === before) continue;
+    const keys = path.split('.');
+    let o = patch;
+    for (const k of keys.slice(0, -1)) o = o[k] ??= {};
+    o[keys[keys.length - 1]] = v;
+  }
+  return patch;
+}

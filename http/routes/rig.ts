@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from '../errors.js';
+import { optionalBody } from '../zod.js';
+import { SessionId, newSessionId } from './record.js';
+import { CameraId } from '../../runtime/config/schema.js';
+import type { AppDeps } from '../deps.js';
+
+const StartAllBody = optionalBody(z.strictObject({
+  sessionId: SessionId.optional().describe('Defaults to a new id from the start instant'),
+  leadMs: z.number().int().min(200).max(10_000).optional().describe('How far ahead the common start instant is (default rig.startLeadMs)'),
+}));
+const NodeParams = z.strictObject({ cameraId: CameraId });
+
+/**
+ * The rig seen from any node: the replicated view, leaderless start/stop, and per-node
+ * control relayed through this node (a phone on one node's access point reaches no other).
+ */
+export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const rig = () => {
+    if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
+    return deps.rig;
+  };
+
+  app.get('/api/v1/rig', { schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'] } }, async () => rig().snapshot());
+
+  app.get('/api/v1/rig/recordings', { schema: { summary: 'Every node\'s manifests', tags: ['rig'] } }, async () => ({ recordings: await rig().recordings() }));
+
+  app.post('/api/v1/rig/record/start', {
+    schema: { summary: 'Start every camera together (leaderless); answers per node', tags: ['rig'], body: StartAllBody },
+  }, async (req) => {
+    const body = req.body as z.infer<typeof StartAllBody>;
+    const leadMs = body.leadMs ?? deps.config.current.rig.startLeadMs;
+    const sessionId = body.sessionId ?? newSessionId(Date.now() + leadMs);
+    return rig().startAll(sessionId, leadMs);
+  });
+
+  app.post('/api/v1/rig/record/stop', {
+    schema: { summary: 'Stop every camera; answers per node', tags: ['rig'], body: optionalBody(z.strictObject({})) },
+  }, async () => rig().stopAll());
+
+  const relay = async (req: FastifyRequest, path: string, method: 'GET' | 'POST') => {
+    const { cameraId } = req.params as z.infer<typeof NodeParams>;
+    const cfg = deps.config.current;
+    if (cameraId === cfg.camera.id) return { local: true as const };
+    const p = cfg.peers.find((x) => x.cameraId === cameraId);
+    if (!p?.httpPort) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address configured for ${cameraId} (peers[].cameraId and httpPort)`, { field: 'cameraId' });
+    const headers: Record<string, string> = {};
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    if (method === 'POST') headers['content-type'] = 'application/json';
+    try {
+      const r = await fetch(`http://${p.host}:${p.httpPort}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(20_000) });
+      return { local: false as const, status: r.status, type: r.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await r.arrayBuffer()) };
+    } catch (err) {
+      throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);
+    }
+  };
+
+  app.get('/api/v1/rig/nodes/:cameraId/preview.jpg', {
+    schema: { summary: 'A node\'s latest preview still, through this node', tags: ['rig'], params: NodeParams },
+  }, async (req, reply) => {
+    const r = await relay(req, '/api/v1/preview.jpg', 'GET');
+    if (r.local) return reply.redirect('/api/v1/preview.jpg', 307);
+    return reply.code(r.status).type(r.type).header('cache-control', 'no-store').send(r.body);
+  });
+
+  for (const action of ['start', 'stop'] as const) {
+    app.post(`/api/v1/rig/nodes/:cameraId/record/${action}`, {
+      schema: { summary: `${action} one node, through this node`, tags: ['rig'], params: NodeParams },
+    }, async (req, reply) => {
+      const r = await relay(req, `/api/v1/record/${action}`, 'POST');
+      if (r.local) {
+        const inner = await app.inject({ method: 'POST', url: `/api/v1/record/${action}`, headers: { host: 'localhost', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: (req.body ?? {}) as object });
+        return reply.code(inner.statusCode).type('application/json; charset=utf-8').send(inner.body);
+      }
+      return reply.code(r.status).type(r.type).send(r.body);
+    });
+  }
+}

@@ -1,0 +1,129 @@
+// The events a node appends to its own Hypercore, and the block envelope around them.
+// Every block from a peer is untrusted input: it is parsed and validated here, and a bad block
+// is reported as a value (never thrown) so one corrupt or future-format block cannot stall the
+// whole log.
+import { z } from 'zod'
+
+const epochMs = z.number().int().nonnegative()
+const id = z.string().min(1).max(200)
+
+/** Fields every event carries. `seq` is filled in on read with the block index. */
+const base = {
+  at: epochMs,
+  seq: z.number().int().nonnegative().optional()
+}
+
+// NodeStatus and Manifest schemas belong to their owners (runtime/, actors/recorder/); the log
+// only needs to route them, so they stay opaque records here with the few keys the view uses.
+export const StatusEventSchema = z.object({
+  ...base,
+  type: z.literal('status'),
+  cameraId: id,
+  status: z.record(z.string(), z.unknown())
+})
+
+export const ManifestRecordSchema = z.looseObject({ sessionId: id, cameraId: id, file: id })
+
+export const ManifestEventSchema = z.object({
+  ...base,
+  type: z.literal('manifest'),
+  manifest: ManifestRecordSchema
+})
+
+export const CommandEventSchema = z.object({
+  ...base,
+  type: z.literal('command'),
+  commandId: id,
+  kind: z.enum(['start', 'stop']),
+  sessionId: id,
+  /** The rig-agreed instant (epoch ms) at which every node starts (or stops). */
+  startAt: epochMs,
+  issuedAt: epochMs,
+  /** cameraId or node key of the node that issued it; a tie-breaker in commands.ts. */
+  issuer: id
+})
+
+export const ErrorReasonSchema = z.object({ code: z.string().min(1), message: z.string() })
+
+export const AckEventSchema = z.object({
+  ...base,
+  type: z.literal('ack'),
+  commandId: id,
+  /** The acknowledging node; the envelope says it too, kept here so an ack reads on its own. */
+  cameraId: id,
+  ok: z.boolean(),
+  firstFrameAt: epochMs.optional(),
+  reason: ErrorReasonSchema.optional()
+})
+
+export const ConfirmEventSchema = z.object({
+  ...base,
+  type: z.literal('confirm'),
+  sessionId: id,
+  cameraId: id,
+  file: id,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/)
+})
+
+export const HeartbeatEventSchema = z.object({
+  ...base,
+  type: z.literal('heartbeat')
+})
+
+export const RigEventSchema = z.discriminatedUnion('type', [
+  StatusEventSchema,
+  ManifestEventSchema,
+  CommandEventSchema,
+  AckEventSchema,
+  ConfirmEventSchema,
+  HeartbeatEventSchema
+])
+
+export type StatusEvent = z.infer<typeof StatusEventSchema>
+export type ManifestEvent = z.infer<typeof ManifestEventSchema>
+export type ManifestRecord = z.infer<typeof ManifestRecordSchema>
+export type CommandEvent = z.infer<typeof CommandEventSchema>
+export type AckEvent = z.infer<typeof AckEventSchema>
+export type ConfirmEvent = z.infer<typeof ConfirmEventSchema>
+export type HeartbeatEvent = z.infer<typeof HeartbeatEventSchema>
+export type RigEvent = z.infer<typeof RigEventSchema>
+export type RigEventType = RigEvent['type']
+
+/**
+ * What is stored in one block. `base` is the index of the oldest block still needed to derive
+ * this core's state: everything before it was restated by a compaction and may be cleared.
+ * Carrying it in every block lets a reader that sees any one block (the tip) skip what is gone.
+ */
+export const BlockSchema = z.object({
+  v: z.literal(1),
+  cameraId: id,
+  base: z.number().int().nonnegative(),
+  event: RigEventSchema
+})
+export type Block = z.infer<typeof BlockSchema>
+
+export function encodeBlock(block: Block): Buffer {
+  return Buffer.from(JSON.stringify(BlockSchema.parse(block)))
+}
+
+export type DecodeResult =
+  | { ok: true; block: Block }
+  | { ok: false; code: 'BLOCK_NOT_JSON' | 'BLOCK_INVALID'; message: string }
+
+export function decodeBlock(bytes: Uint8Array): DecodeResult {
+  let raw: unknown
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch (err) {
+    return { ok: false, code: 'BLOCK_NOT_JSON', message: (err as Error).message }
+  }
+  const parsed = BlockSchema.safeParse(raw)
+  if (!parsed.success) {
+    return { ok: false, code: 'BLOCK_INVALID', message: z.prettifyError(parsed.error) }
+  }
+  return { ok: true, block: parsed.data }
+}
+
+export function parseEvent(value: unknown): RigEvent {
+  return RigEventSchema.parse(value)
+}

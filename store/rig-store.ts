@@ -1,0 +1,56 @@
+// Wires log, mesh and view together in the one order that is correct: the log opens and
+// replays the disk into the view first, so the rig view is whole before (or without) any
+// network; only then does the mesh start and feed connections to the log.
+import { RigLog, type RigLogOptions } from './log.js'
+import { RigMesh, type RigMeshOptions } from './peer.js'
+import { RigView } from './view.js'
+
+export interface RigStoreOptions {
+  log: RigLogOptions
+  mesh: Omit<RigMeshOptions, 'onConnection' | 'cameraId' | 'clock' | 'logger'>
+  staleAfterMs?: number
+  clock?: () => number
+  /** false: open the log and view only (no network), e.g. for offline tools. */
+  network?: boolean
+}
+
+export class RigStore {
+  readonly log: RigLog
+  readonly mesh: RigMesh
+  readonly view: RigView
+  private readonly network: boolean
+
+  constructor(opts: RigStoreOptions) {
+    const clock = opts.clock ?? Date.now
+    const cameraId = opts.log.cameraId
+    this.network = opts.network !== false
+    this.log = new RigLog({ clock, ...opts.log })
+    this.view = new RigView({ self: cameraId, clock, staleAfterMs: opts.staleAfterMs ?? 5000 })
+    this.mesh = new RigMesh({
+      ...opts.mesh,
+      cameraId,
+      clock,
+      ...(opts.log.logger ? { logger: opts.log.logger } : {}),
+      onConnection: (conn, peer) => this.log.attach(conn, peer)
+    })
+    this.log.on('event', (e) => this.view.apply(e))
+    this.mesh.on('connect', (p) => p.cameraId && this.view.setConnected(p.cameraId, true))
+    this.mesh.on('disconnect', (p) => p.cameraId && this.view.setConnected(p.cameraId, false))
+  }
+
+  async open(): Promise<void> {
+    await this.log.open()
+    if (!this.network) return
+    try {
+      await this.mesh.open()
+    } catch (err) {
+      await this.log.close()
+      throw err
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.network) await this.mesh.close()
+    await this.log.close()
+  }
+}

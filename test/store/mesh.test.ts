@@ -1,0 +1,210 @@
+// Real sockets: three nodes, each its own UDP DHT node on 127.0.0.1 plus a Hyperswarm, in one
+// process. Times are logged (t.log) because they are the numbers the rig's UX depends on.
+import test, { type ExecutionContext } from 'ava'
+import HyperDHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import { RigStore } from '../../store/rig-store.js'
+import { MeshError, RigMesh } from '../../store/peer.js'
+import { nodeKeyPair } from '../../store/identity.js'
+import { freeUdpPorts, tmpDir, waitFor } from './helpers.js'
+
+const SECRET = 'rig-secret-for-tests'
+const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'] as const
+const HOST = '127.0.0.1'
+
+interface Rig {
+  ports: number[]
+  dirs: string[]
+  nodes: RigStore[]
+  make(i: number, opts?: { network?: boolean; secret?: string }): RigStore
+}
+
+async function rig(t: ExecutionContext): Promise<Rig> {
+  const ports = await freeUdpPorts(CAMS.length)
+  const dirs = await Promise.all(CAMS.map(() => tmpDir(t)))
+  const r: Rig = {
+    ports,
+    dirs,
+    nodes: [],
+    make(i, opts = {}) {
+      const node = new RigStore({
+        network: opts.network ?? true,
+        staleAfterMs: 5000,
+        log: { dataDir: dirs[i] as string, cameraId: CAMS[i] as string, heartbeatMs: 1000, readTimeoutMs: 2000 },
+        mesh: {
+          rigSecret: opts.secret ?? SECRET,
+          members: CAMS,
+          host: HOST,
+          port: ports[i] as number,
+          peers: ports.filter((_, j) => j !== i).map((port) => ({ host: HOST, port })),
+          refreshMs: 2000,
+          backoffs: [200, 500, 1000, 2000]
+        }
+      })
+      t.teardown(() => node.close())
+      return node
+    }
+  }
+  return r
+}
+
+const fullMesh = (nodes: RigStore[]) => () => nodes.every((n) => n.mesh.connected().length === nodes.length - 1)
+const allSee = (nodes: RigStore[], pred: (n: RigStore) => boolean) => () => nodes.every(pred)
+const allReachable = (nodes: RigStore[]) =>
+  allSee(nodes, (n) => CAMS.every((c) => n.view.node(c)?.reachable === true))
+
+async function startAll(r: Rig): Promise<{ nodes: RigStore[]; meshMs: number }> {
+  const started = performance.now()
+  const nodes = CAMS.map((_, i) => r.make(i))
+  await Promise.all(nodes.map((n) => n.open()))
+  await waitFor('full mesh', fullMesh(nodes), 30_000)
+  return { nodes, meshMs: performance.now() - started }
+}
+
+test('three nodes form a full mesh, converge, and an append reaches the others fast', async (t) => {
+  const r = await rig(t)
+  const { nodes, meshMs } = await startAll(r)
+  t.log(`time to full mesh (3 nodes started together, hyperdht 6.34.0): ${meshMs.toFixed(0)} ms`)
+  t.true(meshMs < 15_000)
+  for (const [i, n] of nodes.entries()) {
+    t.deepEqual(n.mesh.connected().map((p) => p.cameraId).sort(), CAMS.filter((_, j) => j !== i).slice().sort())
+  }
+
+  await Promise.all(nodes.map((n, i) => n.log.appendStatus({ cameraId: CAMS[i], state: 'idle' })))
+  const convergeMs = await waitFor('all views have every status', allSee(nodes, (n) =>
+    CAMS.every((c) => n.view.node(c)?.status?.['state'] === 'idle')))
+  t.log(`views converged ${convergeMs.toFixed(0)} ms after the status appends`)
+  await waitFor('everyone reachable everywhere', allReachable(nodes), 10_000)
+
+  const [a, b, c] = nodes as [RigStore, RigStore, RigStore]
+  const latencies: number[] = []
+  for (let i = 0; i < 20; i++) {
+    const file = `S1_CAM_L_${i}.mp4`
+    const sent = performance.now()
+    await a.log.append({ type: 'manifest', at: Date.now(), manifest: { sessionId: 'S1', cameraId: 'CAM_L', file } })
+    await waitFor(`manifest ${i} on B and C`, () =>
+      [b, c].every((n) => n.view.node('CAM_L')?.manifests.some((m) => m.file === file)), 5000, 1)
+    latencies.push(performance.now() - sent)
+  }
+  latencies.sort((x, y) => x - y)
+  t.log(`append→view on both peers over 20 appends: median ${latencies[10]?.toFixed(1)} ms, max ${latencies[19]?.toFixed(1)} ms`)
+  t.true((latencies[10] ?? Infinity) < 500)
+})
+
+test('a node with the wrong rig secret is refused and the refusal is visible', async (t) => {
+  const r = await rig(t)
+  const { nodes } = await startAll(r)
+  const [a] = nodes as [RigStore]
+  await waitFor('everyone reachable', allReachable(nodes), 10_000)
+  // An intruder that knows CAM_L's public key and address, but not the secret.
+  const [port] = await freeUdpPorts(1)
+  const dht = new HyperDHT({ host: HOST, port, bootstrap: r.ports.map((p) => ({ host: HOST, port: p })), ephemeral: false, firewalled: false })
+  const intruderKeys = nodeKeyPair('wrong-secret', 'CAM_L')
+  const intruder = new Hyperswarm({ dht, keyPair: intruderKeys })
+  t.teardown(() => intruder.destroy())
+  let intruderConnections = 0
+  intruder.on('connection', (conn) => {
+    intruderConnections++
+    conn.on('error', () => {})
+  })
+  intruder.joinPeer(a.mesh.keyPair.publicKey)
+  await waitFor('refusal recorded', () => a.mesh.status().refusals.count > 0, 20_000)
+  const { refusals } = a.mesh.status()
+  t.is(refusals.lastKey, intruderKeys.publicKey.toString('hex'))
+  t.true(typeof refusals.lastAt === 'number')
+  t.is(intruderConnections, 0)
+  t.false(a.mesh.connected().some((p) => p.publicKey === intruderKeys.publicKey.toString('hex')))
+  t.is(a.view.snapshot().nodes.length, 3, 'the intruder never reached the view')
+
+  // A RigMesh built from the wrong secret (same DHT, same cameraIds) finds nobody: its topic
+  // and its idea of the members' keys are both different.
+  const [p2] = await freeUdpPorts(1)
+  const wrong = new RigMesh({
+    rigSecret: 'wrong-secret', cameraId: 'CAM_R', members: CAMS, host: HOST, port: p2 as number,
+    peers: r.ports.map((p) => ({ host: HOST, port: p })),
+    onConnection: () => t.fail('no connection expected')
+  })
+  t.teardown(() => wrong.close())
+  await wrong.open()
+  await wrong.whenListening()
+  wrong.refresh()
+  await new Promise((res) => setTimeout(res, 1500))
+  t.is(wrong.connected().length, 0)
+  t.true(nodes.every((n) => n.mesh.connected().length === 2), 'the rig itself is undisturbed')
+})
+
+test('a taken port fails open() with a code instead of moving to another port', async (t) => {
+  const r = await rig(t)
+  const first = r.make(0)
+  await first.open()
+  const mesh = new RigMesh({
+    rigSecret: SECRET, cameraId: 'CAM_C', members: CAMS, host: HOST, port: r.ports[0] as number, peers: [],
+    onConnection: () => {}
+  })
+  t.teardown(() => mesh.close())
+  const err = await t.throwsAsync(mesh.open())
+  t.true(err instanceof MeshError)
+  t.is((err as MeshError).code, 'MESH_PORT_IN_USE')
+})
+
+test('restart: the view rebuilds from disk before any network, then catches up with nothing lost', async (t) => {
+  const r = await rig(t)
+  const { nodes } = await startAll(r)
+  const [a, b, c] = nodes as [RigStore, RigStore, RigStore]
+  await Promise.all(nodes.map((n, i) => n.log.appendStatus({ cameraId: CAMS[i], state: 'recording' })))
+  await a.log.append({ type: 'manifest', at: Date.now(), manifest: { sessionId: 'S1', cameraId: 'CAM_L', file: 'before.mp4' } })
+  await waitFor('C has everything', () =>
+    c.view.node('CAM_L')?.manifests.length === 1 && CAMS.every((id) => c.view.node(id)?.status?.['state'] === 'recording'))
+  await c.close()
+
+  // While C is down the others keep writing.
+  await a.log.append({ type: 'manifest', at: Date.now(), manifest: { sessionId: 'S1', cameraId: 'CAM_L', file: 'during.mp4' } })
+  await b.log.appendStatus({ cameraId: 'CAM_C', state: 'stopping' })
+
+  // Offline reopen: everything C knew is there at once, without a socket.
+  const offline = r.make(2, { network: false })
+  await offline.open()
+  t.deepEqual(offline.view.node('CAM_L')?.manifests.map((m) => m.file), ['before.mp4'])
+  t.true(CAMS.every((id) => offline.view.node(id)?.status?.['state'] === 'recording'))
+  t.false(offline.view.node('CAM_L')?.reachable, 'no connection, so not reachable')
+  await offline.close()
+
+  // Back on the network: reconnects on its own and gets what it missed.
+  const started = performance.now()
+  const back = r.make(2)
+  await back.open()
+  await waitFor('C reconnected to both', () => back.mesh.connected().length === 2, 30_000)
+  const reconnectMs = performance.now() - started
+  await waitFor('C caught up', () =>
+    back.view.node('CAM_L')?.manifests.length === 2 && back.view.node('CAM_C')?.status?.['state'] === 'stopping')
+  t.log(`restarted node reconnected in ${reconnectMs.toFixed(0)} ms and caught up in ${(performance.now() - started).toFixed(0)} ms`)
+  await waitFor('A and B see C again', () => [a, b].every((n) => n.mesh.connected().length === 2), 30_000)
+  t.pass()
+})
+
+test('lost links reconnect without operator action and converge with nothing lost', async (t) => {
+  const r = await rig(t)
+  const { nodes } = await startAll(r)
+  const [a, b, c] = nodes as [RigStore, RigStore, RigStore]
+  await waitFor('everyone reachable', allReachable(nodes), 10_000)
+  const disconnects: string[] = []
+  a.mesh.on('disconnect', (p) => disconnects.push(p.cameraId ?? '?'))
+
+  // Cut every connection of A, the way a Wi-Fi drop does, and write while it is cut.
+  const swarm = (a.mesh as unknown as { swarm: Hyperswarm }).swarm
+  const cutAt = performance.now()
+  for (const conn of swarm.connections) conn.destroy()
+  const written: string[] = []
+  for (let i = 0; i < 5; i++) {
+    const file = `gap-${i}.mp4`
+    written.push(file)
+    await a.log.append({ type: 'manifest', at: Date.now(), manifest: { sessionId: 'S2', cameraId: 'CAM_L', file } })
+  }
+  await waitFor('A reconnected', fullMesh(nodes), 30_000)
+  const reconnectMs = performance.now() - cutAt
+  await waitFor('B and C have every manifest', () =>
+    [b, c].every((n) => written.every((f) => n.view.node('CAM_L')?.manifests.some((m) => m.file === f))))
+  await waitFor('reachable again', allReachable(nodes), 10_000)
+  t.log(`reconnected ${reconnectMs.toFixed(0)} ms after all of A's links were cut`)
+  t.true(disconnects.length >= 2)
+})
