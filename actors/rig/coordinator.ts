@@ -152,14 +152,17 @@ export class RigCoordinator {
     if (this.#armedFor?.commandId === winner.commandId) return; // a loser of a group we already follow
     const previous = this.#armedFor;
     const cur = recorder.current();
-    if (previous && cur?.sessionId === previous.sessionId) {
-      if (now() >= previous.startAt - 20) {
+    // "Pending": the previous winner's instant has not come yet, so the recorder is armed for
+    // it (or about to be: its start may still sit in the recorder's mailbox, not yet in status).
+    const pending = previous !== null && now() < previous.startAt;
+    if (previous && (pending || cur?.sessionId === previous.sessionId)) {
+      if (!pending || now() >= previous.startAt - 20) {
         // Too late to switch: the other session already started here. Keep recording (nothing
         // is lost) and tell the winner's initiator why this node is not on its session.
-        await this.#ack(winner.commandId, false, { code: 'SESSION_CONFLICT', message: `already recording ${cur.sessionId}` });
+        await this.#ack(winner.commandId, false, { code: 'SESSION_CONFLICT', message: `already recording ${previous.sessionId}` });
         return;
       }
-      // Still armed: cancel. The recorder's mailbox keeps order, so this lands before the new start.
+      // The recorder's mailbox keeps order: this cancel lands after the earlier start, before the new one.
       void recorder.stop('superseded by a concurrent start-all');
     } else if (cur && cur.phase === 'recording') {
       await this.#ack(winner.commandId, false, { code: 'ALREADY_RECORDING', message: `recording ${cur.sessionId}; stop it first` });
