@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { arch, cpus, totalmem } from 'node:os';
 import { type Row, fmt } from './lib.js';
@@ -18,7 +18,7 @@ const suites: Array<[string, () => Promise<Row[]>]> = [
 ];
 
 const only = process.argv[2];
-const sections: string[] = [];
+const sections = new Map<string, string>();
 for (const [title, run] of suites) {
   if (only && !title.toLowerCase().includes(only.toLowerCase())) continue;
   process.stdout.write(`bench: ${title}…\n`);
@@ -32,14 +32,21 @@ for (const [title, run] of suites) {
     ...rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`),
     '',
   ];
-  sections.push(lines.join('\n'));
+  sections.set(title, lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 const header = `# Benchmarks
 
-Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (${arch()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Written by \`npm run bench\` (last run ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (${arch()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}).
 Each target is measured beside a baseline in the same run; absolute numbers vary with the machine, the ratios much less.
+\`npm run bench -- <suite>\` re-runs one suite and keeps the others' sections as they were.
 `;
-await writeFile(fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url)), `${header}\n${sections.join('\n')}`);
+const out = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+// Keep sections of suites that were not run this time, in suite order.
+const previous = new Map<string, string>();
+const old = await readFile(out, 'utf8').catch(() => '');
+for (const part of old.split(/\n(?=## )/).slice(1)) previous.set(part.slice(3, part.indexOf('\n')).trim(), part.trimEnd() + '\n');
+const body = suites.flatMap(([title]) => sections.get(title) ?? previous.get(title) ?? []).join('\n');
+await writeFile(out, `${header}\n${body}`);
 process.exit(0);
