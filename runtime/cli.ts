@@ -68,6 +68,9 @@ async function runNode(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`soccer-rig node ${node.config.current.camera.id} listening on ${node.url}\n`);
+  // A stray rejection inside a library (seen in hypercore during shutdown) must not kill a node
+  // that is recording: it is logged with a code (visible in /logs) and the node carries on.
+  process.on('unhandledRejection', (err) => node.log.error({ err, code: 'UNHANDLED_REJECTION' }, 'unhandled promise rejection'));
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {

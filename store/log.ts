@@ -116,6 +116,7 @@ export class RigLog extends EventEmitter<RigLogEvents> {
   private readonly replicas = new Map<string, { ref: CoreRef; core: Hypercore; reader: CoreReader }>()
   private readonly known: KnownCores
   private readonly exchanges = new Set<CoreExchange>()
+  private readonly conns = new Set<Duplex>()
   private readonly state: OwnState = {
     status: null,
     manifests: new Map(),
@@ -247,6 +248,8 @@ export class RigLog extends EventEmitter<RigLogEvents> {
   attach(conn: Duplex, peer: { publicKey: string; cameraId: string | null }): void {
     const store = this.requireStore()
     store.replicate(conn)
+    this.conns.add(conn)
+    conn.once('close', () => this.conns.delete(conn))
     const exchange = openCoreExchange(conn, this.announcement(), {
       onAnnouncement: (a) => {
         for (const ref of a.cores) {
@@ -307,6 +310,16 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     if (wasOpen) await this.writing.catch(() => {})
     for (const ex of this.exchanges) ex.close()
     this.exchanges.clear()
+    // Replication that is mid-verify when the store closes ends in an unhandled rejection
+    // inside hypercore ("RocksDB session is closed"): end the streams, let them settle, then close.
+    await Promise.all([...this.conns].map((c) => new Promise<void>((resolve) => {
+      if (c.destroyed) return resolve()
+      const t = setTimeout(resolve, 1000)
+      c.once('close', () => { clearTimeout(t); resolve() })
+      c.destroy()
+    })))
+    this.conns.clear()
+    await new Promise((resolve) => setTimeout(resolve, 50))
     await this.ownReader?.close()
     for (const r of this.replicas.values()) await r.reader.close()
     this.replicas.clear()

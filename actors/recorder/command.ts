@@ -17,7 +17,8 @@ export interface SourceSpec {
   audioDevice?: string;
 }
 
-export interface EncodeSpec {
+/** What a recording is made with: shared by the encoder command, a session and the self-test. */
+export interface RecordingSettings {
   source: SourceSpec;
   width: number;
   height: number;
@@ -27,6 +28,9 @@ export interface EncodeSpec {
   audio: boolean;
   /** x264/x265 preset; ultrafast is the only one a Pi 5 sustains at 1080p30 in software. */
   preset?: string;
+}
+
+export interface EncodeSpec extends RecordingSettings {
   /**
    * zerolatency turns off lookahead and B-frames: each frame leaves the encoder right away, so
    * the progress reports (and hence firstFrameAt) track the camera closely and a kill loses

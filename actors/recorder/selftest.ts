@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
-import type { SourceSpec, VideoCodec } from './command.js';
+import type { RecordingSettings, VideoCodec } from './command.js';
 import type { EncoderList } from './encoders.js';
 import { probeMedia } from './probe.js';
 import { sha256File } from './recovery.js';
@@ -15,16 +15,8 @@ import { RecordingSession, type Clock, type SessionHealth } from './session.js';
  * wall time, and ffmpeg's speed), never assumed from the settings.
  */
 
-export interface SelfTestSettings {
-  source: SourceSpec;
-  width: number;
-  height: number;
-  fps: number;
-  codec: VideoCodec;
-  bitrateMbps: number;
-  audio: boolean;
+export interface SelfTestSettings extends RecordingSettings {
   durationS?: number;
-  preset?: string;
 }
 
 export interface SelfTestDeps {

@@ -2,7 +2,7 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
-import { buildEncoderCommand, type EncoderCommand, type SourceSpec, type VideoCodec } from './command.js';
+import { buildEncoderCommand, type EncoderCommand, type RecordingSettings, type VideoCodec } from './command.js';
 import type { EncoderList } from './encoders.js';
 import { HashingWriter, type HashResult, type WriterFs } from './hashing-writer.js';
 import { manifestFileName, recordingFileName, type Manifest } from './manifest.js';
@@ -29,26 +29,18 @@ export interface Clock {
   now(): number;
 }
 
-export interface SessionOptions {
+/** `codec` is the preferred one; h265 falls back to h264 when libx265 is missing or fails early. */
+export interface SessionOptions extends RecordingSettings {
   sessionId: string;
   cameraId: string;
   cameraPosition: string;
   /** The rig-agreed start instant, epoch ms. */
   startAt: number;
   dataDir: string;
-  source: SourceSpec;
-  width: number;
-  height: number;
-  fps: number;
-  /** Preferred codec; h265 falls back to h264 when libx265 is missing or fails early. */
-  codec: VideoCodec;
-  bitrateMbps: number;
-  audio: boolean;
   softwareVersion: string;
   snapshot: string | null;
   /** Stop by itself this long after the first frame; null = until stop(). */
   plannedDurationS?: number | null;
-  preset?: string;
   tune?: string | null;
   /** Where the preview JPEG goes; null = no preview. */
   previewPath?: string | null;
