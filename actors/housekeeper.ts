@@ -10,14 +10,18 @@ export type HousekeeperMsg =
   | { type: 'tick' }
   | { type: 'check'; replyTo: Ref<HealthAssessment> };
 
-interface State { timer: NodeJS.Timeout; last: HealthAssessment | null }
+interface State { timer: NodeJS.Timeout | null; last: HealthAssessment | null; lastAt: number }
 
 export interface HousekeeperDeps {
   probe: SystemProbe;
   board: StatusBoard;
   config: () => Config;
   intervalMs?: number;
+  now?: () => number;
 }
+
+/** A start gate may use an assessment this fresh instead of sampling again (keeps starts fast). */
+const FRESH_MS = 1000;
 
 /**
  * Watches the node's health: free space and minutes left at the configured
@@ -27,21 +31,31 @@ export interface HousekeeperDeps {
  * an unexpected probe failure crashes the actor and supervision restarts it.
  */
 export function housekeeper(deps: HousekeeperDeps): ActorDef<State, HousekeeperMsg> {
+  const now = deps.now ?? Date.now;
   return {
     name: 'housekeeper',
     init(self) {
       dispatch(self, { type: 'tick' });
-      const timer = setInterval(() => dispatch(self, { type: 'tick' }), deps.intervalMs ?? deps.config().housekeeping.intervalMs);
-      timer.unref();
-      return { timer, last: null };
+      return { timer: null, last: null, lastAt: 0 };
     },
-    async handle(state, msg) {
+    async handle(state, msg, self) {
+      if (msg.type === 'check' && state.last && now() - state.lastAt < FRESH_MS) {
+        dispatch(msg.replyTo, state.last);
+        return state;
+      }
       const assessment = await sampleAndPublish(deps);
-      if (msg.type === 'check') dispatch(msg.replyTo, assessment);
-      return { ...state, last: assessment };
+      if (msg.type === 'check') {
+        dispatch(msg.replyTo, assessment);
+        return { ...state, last: assessment, lastAt: now() };
+      }
+      // The next tick is scheduled after this one finished: on a loaded machine slow samples
+      // must not pile up in the mailbox ahead of a start gate's 'check'.
+      const timer = setTimeout(() => dispatch(self, { type: 'tick' }), deps.intervalMs ?? deps.config().housekeeping.intervalMs);
+      timer.unref();
+      return { timer, last: assessment, lastAt: now() };
     },
     cleanup(state) {
-      clearInterval(state.timer);
+      if (state.timer) clearTimeout(state.timer);
     },
   };
 }

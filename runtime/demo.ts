@@ -35,7 +35,12 @@ export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'b
     video: { width: o.width, height: o.height, fps: 30, codec: 'h265', bitrateMbps: 2, preset: 'ultrafast' },
     audio: { enabled: true },
     logging: { dir: join(o.dataDir, id, 'logs') },
-    rig: { secret: DEMO_SECRET, dhtHost: '127.0.0.1', dhtPort: dhtPort(i), startLeadMs: 1500 },
+    // Beacons stay on loopback: each node listens on its own port and sends to the others'.
+    rig: {
+      secret: DEMO_SECRET, dhtHost: '127.0.0.1', dhtPort: dhtPort(i), startLeadMs: 1500,
+      discoveryPort: o.basePort + 200 + i,
+      discoveryTargets: Array.from({ length: o.nodes }, (_, n) => n).filter((n) => n !== i).map((n) => `127.0.0.1:${o.basePort + 200 + n}`),
+    },
     peers: Array.from({ length: o.nodes }, (_, n) => n)
       .filter((n) => n !== i)
       .map((n) => ({ cameraId: cameraIds[n]!, host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),

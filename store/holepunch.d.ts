@@ -84,6 +84,8 @@ declare module 'hyperdht' {
     ready(): Promise<void>
     /** Binds the UDP sockets only (does not wait for bootstrap). */
     bind(): Promise<void>
+    /** Adds a node to the routing table (dht-rpc), e.g. a rig member found on the LAN. */
+    addNode(node: { host: string; port: number }): void
     address(): { host: string; port: number }
     destroy(opts?: { force?: boolean }): Promise<void>
   }

@@ -230,6 +230,16 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
   }
 
   /** Re-announces and re-dials now (e.g. after the Wi-Fi came back). */
+  /**
+   * A member announced itself at a (possibly new) address on the LAN: put it in the private
+   * DHT's routing table and dial again, so a node whose address changed is found at once.
+   */
+  addAddress(host: string, port: number): void {
+    if (this.phase !== 'open' || !this.dht) return
+    this.dht.addNode({ host, port })
+    this.refresh()
+  }
+
   refresh(): void {
     if (this.phase !== 'open') return
     this.discovery?.refresh().catch((err: Error) => this.logger.debug({ err }, 'topic refresh failed'))

@@ -5,6 +5,7 @@ import type { Config } from '../../runtime/config/schema.js';
 import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
 import type { Logger } from '../../runtime/logging.js';
 import { RigStore } from '../../store/rig-store.js';
+import { LanBeacon, type BeaconInfo } from '../../store/beacon.js';
 import { listRecordings } from '../recorder/library.js';
 import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
 import { RigCoordinator, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
@@ -47,6 +48,9 @@ export class RigNode extends EventEmitter {
   readonly #d: RigNodeDeps;
   readonly #now: () => number;
   #store: RigStore | null = null;
+  #beacon: LanBeacon | null = null;
+  /** Addresses learnt from LAN beacons, newer than the config's. */
+  readonly #discovered = new Map<string, BeaconInfo>();
   #coordinator: RigCoordinator | null = null;
   #offBoard: (() => void) | null = null;
   #published = new Map<string, string>();
@@ -89,6 +93,7 @@ export class RigNode extends EventEmitter {
       store.log.on('event', () => this.#changed());
       store.mesh.on('connect', () => this.#changed());
       store.mesh.on('disconnect', () => this.#changed());
+      if (cfg.rig.discoveryPort !== null) await this.#openBeacon(store);
       store.mesh.on('refused', (r: { publicKey: string }) => {
         this.#d.log.warn({ code: 'PEER_REFUSED', key: r.publicKey }, 'refused a node that does not hold the rig secret');
         this.#changed();
@@ -107,7 +112,40 @@ export class RigNode extends EventEmitter {
     onStatus(this.#d.board.snapshot());
   }
 
+  async #openBeacon(store: RigStore): Promise<void> {
+    const cfg = this.#d.config;
+    const beacon = new LanBeacon({
+      rigSecret: cfg.rig.secret!, cameraId: cfg.camera.id, dhtPort: cfg.rig.dhtPort, httpPort: cfg.http.port,
+      port: cfg.rig.discoveryPort!, ...(cfg.rig.discoveryTargets.length ? { targets: cfg.rig.discoveryTargets } : {}),
+      clock: this.#now,
+    });
+    beacon.on('peer', (p) => {
+      const known = this.#discovered.get(p.cameraId);
+      this.#discovered.set(p.cameraId, p);
+      if (known?.host === p.host && known.dhtPort === p.dhtPort) return;
+      this.#d.log.info({ code: 'PEER_DISCOVERED', ...p }, `${p.cameraId} announced itself at ${p.host}`);
+      store.mesh.addAddress(p.host, p.dhtPort);
+    });
+    try {
+      await beacon.open();
+      this.#beacon = beacon;
+    } catch (err) {
+      // Discovery is a help, not a requirement: configured peers still work.
+      this.#d.log.warn({ err, code: 'DISCOVERY_UNAVAILABLE' }, `LAN discovery off: cannot use UDP port ${cfg.rig.discoveryPort}`);
+    }
+  }
+
+  /** Where a member's HTTP API is: the latest LAN beacon, else the configured peer. */
+  httpAddress(cameraId: string): { host: string; port: number } | null {
+    const d = this.#discovered.get(cameraId);
+    if (d) return { host: d.host, port: d.httpPort };
+    const p = this.#d.config.peers.find((x) => x.cameraId === cameraId);
+    return p?.httpPort ? { host: p.host, port: p.httpPort } : null;
+  }
+
   async close(): Promise<void> {
+    await this.#beacon?.close();
+    this.#beacon = null;
     this.#offBoard?.();
     if (this.#changeTimer) clearTimeout(this.#changeTimer);
     this.#coordinator?.close();

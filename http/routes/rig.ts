@@ -43,13 +43,13 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     const { cameraId } = req.params as z.infer<typeof NodeParams>;
     const cfg = deps.config.current;
     if (cameraId === cfg.camera.id) return { local: true as const };
-    const p = cfg.peers.find((x) => x.cameraId === cameraId);
-    if (!p?.httpPort) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address configured for ${cameraId} (peers[].cameraId and httpPort)`, { field: 'cameraId' });
+    const p = rig().httpAddress(cameraId);
+    if (!p) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address known for ${cameraId} (not heard on the LAN; peers[].httpPort not configured)`, { field: 'cameraId' });
     const headers: Record<string, string> = {};
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     if (method === 'POST') headers['content-type'] = 'application/json';
     try {
-      const r = await fetch(`http://${p.host}:${p.httpPort}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(20_000) });
+      const r = await fetch(`http://${p.host}:${p.port}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(20_000) });
       return { local: false as const, status: r.status, type: r.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await r.arrayBuffer()) };
     } catch (err) {
       throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);

@@ -83,7 +83,11 @@ export const ConfigSchema = z.strictObject({
     dhtHost: z.string().default('0.0.0.0').describe('Address the rig DHT node binds to'),
     dhtPort: z.number().int().min(1).max(65535).default(49737).describe('UDP port of this node\'s rig DHT node'),
     startLeadMs: z.number().int().min(200).max(10000).default(1500).describe('How far ahead a start-all schedules the start'),
-  }).default({ secret: null, dhtHost: '0.0.0.0', dhtPort: 49737, startLeadMs: 1500 }),
+    discoveryPort: z.number().int().min(1).max(65535).nullable().default(null)
+      .describe('UDP port of the signed LAN beacons that find members whose address changed (e.g. 49738); null: off'),
+    discoveryTargets: z.array(z.string().min(1)).default([])
+      .describe('Where beacons go ("host" or "host:port"); empty = the broadcast address of every network interface'),
+  }).default({ secret: null, dhtHost: '0.0.0.0', dhtPort: 49737, startLeadMs: 1500, discoveryPort: null, discoveryTargets: [] }),
   peers: z.array(hostPort).default([]).describe('The other nodes of the rig'),
   battery: z.discriminatedUnion('provider', [
     z.strictObject({ provider: z.literal('none') }),

@@ -17,17 +17,24 @@ export interface RigFixture {
 }
 
 /** Three real nodes in this process: real HTTP, real UDP DHT and swarm on 127.0.0.1, real ffmpeg. */
-export async function startRig(t: ExecutionContext, opts: { secrets?: string[] } = {}): Promise<RigFixture> {
+export async function startRig(t: ExecutionContext, opts: { secrets?: string[]; /** CAM_R moved: the others have its old DHT port, it has no peers configured. */ moved?: boolean } = {}): Promise<RigFixture> {
   const http = await Promise.all(CAMS.map(() => freePort()));
   const dht = await Promise.all(CAMS.map(() => freeUdpPort()));
+  const beacon = await Promise.all(CAMS.map(() => freeUdpPort()));
   const dirs = await Promise.all(CAMS.map(() => tempDir(t, 'rig-')));
   const configs = await Promise.all(CAMS.map((id, i) => writeTestConfig(dirs[i]!, {
     camera: { id, position: id.toLowerCase(), source: 'synthetic' },
     http: { host: '127.0.0.1', port: http[i] },
     storage: { dataDir: join(dirs[i]!, 'data') },
     recording: { plannedDurationMin: 1 },
-    rig: { secret: opts.secrets?.[i] ?? SECRET, dhtHost: '127.0.0.1', dhtPort: dht[i], startLeadMs: 1500 },
-    peers: CAMS.map((cid, j) => ({ cameraId: cid, host: '127.0.0.1', port: dht[j], httpPort: http[j] })).filter((_, j) => j !== i),
+    // Beacons only ever go to loopback in tests.
+    rig: {
+      secret: opts.secrets?.[i] ?? SECRET, dhtHost: '127.0.0.1', dhtPort: dht[i], startLeadMs: 1500,
+      discoveryPort: beacon[i], discoveryTargets: beacon.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p}`),
+    },
+    peers: opts.moved && i === 2 ? [] : CAMS.map((cid, j) => ({
+      cameraId: cid, host: '127.0.0.1', port: opts.moved && j === 2 ? dht[j]! + 1 : dht[j], httpPort: http[j],
+    })).filter((_, j) => j !== i),
   })));
   const boot = (i: number) => startNode({ configPath: configs[i]!, rigTimings: { heartbeatMs: 1000, statusMinIntervalMs: 200, refreshMs: 2000 } });
   const nodes = await Promise.all(CAMS.map((_, i) => boot(i)));

