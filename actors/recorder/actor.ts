@@ -43,7 +43,7 @@ interface State {
   phase: Phase;
   session: RecordingSession | null;
   sessionId: string | null;
-  armed: { startAt: number; timer: NodeJS.Timeout; replyTo: Ref<StartReply> } | null;
+  armed: { startAt: number; timer: NodeJS.Timeout; replyTo: Ref<StartReply>; session: RecordingSession } | null;
   snapshot: string | null;
   selftestRunning: boolean;
 }
@@ -78,7 +78,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
 
-  const startNow = async (state: State, sessionId: string, startAt: number): Promise<{ state: State; reply: StartReply }> => {
+  const createSession = (state: State, sessionId: string, startAt: number): RecordingSession => {
     const cfg = deps.config();
     const session = new RecordingSession({
       sessionId, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, startAt,
@@ -97,6 +97,11 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       deps.board.patch({ recording: { error: { code: err.code, message: err.message } } });
     });
     session.on('ended', (result) => toSelf({ type: 'ended', session, result }));
+    return session;
+  };
+
+  const startNow = async (state: State, session: RecordingSession, sessionId: string, startAt: number): Promise<{ state: State; reply: StartReply }> => {
+    const cfg = deps.config();
     await mkdir(join(cfg.storage.dataDir, '.preview'), { recursive: true }).catch(() => undefined);
     let started: StartResult;
     try {
@@ -173,22 +178,29 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             dispatch(msg.replyTo, { ok: false, code: 'START_BLOCKED', message: reasons.map((r) => r.message).join('; '), reasons });
             return state;
           }
-          const delay = msg.startAt - now();
-          if (delay > 5) {
-            const timer = setTimeout(() => toSelf({ type: 'fire' }), delay);
-            const next: State = { ...state, phase: 'armed', sessionId: msg.sessionId, armed: { startAt: msg.startAt, timer, replyTo: msg.replyTo } };
+          const session = createSession(state, msg.sessionId, msg.startAt);
+          if (msg.startAt - now() > 5) {
+            // Armed: do all the preparation now, so the instant itself only spawns the encoder.
+            try {
+              await session.prepare();
+            } catch (err) {
+              dispatch(msg.replyTo, { ok: false, code: (err as RigError).code ?? 'START_FAILED', message: errorMessage(err), reasons: [] });
+              return state;
+            }
+            const timer = setTimeout(() => toSelf({ type: 'fire' }), Math.max(0, msg.startAt - now()));
+            const next: State = { ...state, phase: 'armed', sessionId: msg.sessionId, armed: { startAt: msg.startAt, timer, replyTo: msg.replyTo, session } };
             publish(next);
             return next;
           }
-          const { state: next, reply } = await startNow(state, msg.sessionId, msg.startAt);
+          const { state: next, reply } = await startNow(state, session, msg.sessionId, msg.startAt);
           dispatch(msg.replyTo, reply);
           return next;
         }
 
         case 'fire': {
           if (state.phase !== 'armed' || !state.armed || !state.sessionId) return state;
-          const { replyTo, startAt } = state.armed;
-          const { state: next, reply } = await startNow(state, state.sessionId, startAt);
+          const { replyTo, startAt, session } = state.armed;
+          const { state: next, reply } = await startNow(state, session, state.sessionId, startAt);
           dispatch(replyTo, reply);
           return next;
         }
@@ -196,6 +208,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
         case 'stop': {
           if (state.phase === 'armed' && state.armed) {
             clearTimeout(state.armed.timer);
+            await state.armed.session.abandon();
             dispatch(state.armed.replyTo, { ok: false, code: 'START_CANCELLED', message: 'stopped before the start instant', reasons: [] });
             const next: State = { ...state, phase: 'idle', session: null, sessionId: null, armed: null };
             publish(next);
@@ -266,7 +279,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     },
 
     async cleanup(state) {
-      if (state.armed) clearTimeout(state.armed.timer);
+      if (state.armed) {
+        clearTimeout(state.armed.timer);
+        await state.armed.session.abandon();
+      }
       // Finalise the file and manifest: this runs on node stop and before a supervised restart.
       if (state.session) await state.session.stop('node stopping').catch(() => undefined);
     },

@@ -149,6 +149,8 @@ export class RecordingSession {
   private readonly errors: RigError[] = [];
   private ending: Promise<SessionResult> | null = null;
   private plannedTimer: NodeJS.Timeout | null = null;
+  private prepared: Promise<void> | null = null;
+  private preparedCodec: VideoCodec | null = null;
 
   constructor(private readonly opts: SessionOptions, private readonly deps: SessionDeps) {}
 
@@ -178,29 +180,61 @@ export class RecordingSession {
   }
 
   /** Resolves once the first frame is out, with a provisional firstFrameAt (see above). */
-  async start(): Promise<StartResult> {
-    if (this.stateValue !== 'idle') throw new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
-    this.stateValue = 'starting';
+  /**
+   * Everything a start needs that is not the encoder itself: directory, encoder probe, the
+   * first in-progress manifest. Done when a node is armed, so the shared start instant only
+   * has to spawn the encoder (less start-up jitter between nodes). start() calls it if needed.
+   */
+  async prepare(): Promise<void> {
+    if (this.prepared) return this.prepared;
+    this.prepared = this.doPrepare();
+    return this.prepared;
+  }
+
+  /** An armed session that will not start: removes its in-progress manifest. */
+  async abandon(): Promise<void> {
+    if (this.stateValue !== 'idle') return;
+    this.stateValue = 'stopped';
+    await this.prepared?.catch(() => undefined);
+    await unlink(this.manifestPath).catch(() => undefined);
+  }
+
+  private async doPrepare(): Promise<void> {
     const { opts, deps } = this;
-    this.startedAt = deps.clock.now();
+    // The file is named after the start instant when armed ahead of it.
+    this.startedAt = Math.max(deps.clock.now(), opts.startAt);
     this.fileName = recordingFileName(opts.sessionId, opts.cameraId, this.startedAt);
     await mkdir(opts.dataDir, { recursive: true });
     // Off the start path: a start instant shared by the rig must not wait for this write.
     void takeReserve(opts.dataDir, opts.cameraId);
 
     let codec = opts.codec;
-    const copies = opts.source.kind === 'v4l2' && ['h264', 'hevc'].includes(opts.source.v4l2InputFormat ?? '');
-    if (!copies && codec === 'h265' && !(await deps.encoders.has('libx265'))) {
+    if (!this.copies && codec === 'h265' && !(await deps.encoders.has('libx265'))) {
       codec = 'h264';
       this.codecFallbackReason = 'libx265 is not available in this ffmpeg build';
     }
-    if (!copies && codec === 'h264' && !(await deps.encoders.has('libx264'))) {
+    if (!this.copies && codec === 'h264' && !(await deps.encoders.has('libx264'))) {
       this.stateValue = 'failed';
       throw new RigError('ENCODER_UNAVAILABLE', 'neither libx265 nor libx264 is available in this ffmpeg build');
     }
+    this.preparedCodec = codec;
     // Written before the recording file exists, so a crash at any later point leaves a
     // manifest that recovery can complete.
     await writeJsonAtomic(this.manifestPath, this.buildManifest(null, { inProgress: true, codec }));
+  }
+
+  private get copies(): boolean {
+    return this.opts.source.kind === 'v4l2' && ['h264', 'hevc'].includes(this.opts.source.v4l2InputFormat ?? '');
+  }
+
+  async start(): Promise<StartResult> {
+    if (this.stateValue !== 'idle') throw new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
+    await this.prepare();
+    if (this.stateValue !== 'idle') throw new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
+    this.stateValue = 'starting';
+    const { opts } = this;
+    const copies = this.copies;
+    let codec = this.preparedCodec!;
 
     for (;;) {
       const attempt = await this.launch(codec);
