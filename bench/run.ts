@@ -5,6 +5,8 @@ import { type Row, fmt } from './lib.js';
 import { nodeIdle } from './node-idle.js';
 import { recording } from './recording.js';
 import { hash } from './hash.js';
+import { dashboard } from './dashboard.js';
+import { rig } from './rig.js';
 
 /**
  * `npm run bench`: every target measured next to a baseline in the same run (these
@@ -15,6 +17,8 @@ const suites: Array<[string, () => Promise<Row[]>]> = [
   ['Node at rest (issue: foundation)', nodeIdle],
   ['Recording (issue: recorder)', recording],
   ['Streaming hash (issue: recorder)', hash],
+  ['Dashboard (issue 5)', dashboard],
+  ['Rig (issue: rig)', rig],
 ];
 
 const only = process.argv[2];

@@ -11,6 +11,7 @@ import { observabilityRoutes } from './routes/observability.js';
 import { eventRoutes } from './routes/events.js';
 import { recordRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
+import { fileRoutes } from './routes/files.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import type { AppDeps } from './deps.js';
 
@@ -36,7 +37,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   installSecurity(app, {
     token: () => deps.config.current.api.token,
-    allowedHosts: () => deps.config.current.http.allowedHosts,
+    // The configured addresses are always the node's own, even while their interface is down
+    // (os.networkInterfaces() leaves out links that are not running: a node cut off from the
+    // rig must still answer on its own address).
+    allowedHosts: () => {
+      const c = deps.config.current;
+      return [...c.http.allowedHosts, c.http.host, c.rig.dhtHost].filter((h) => h !== '0.0.0.0' && h !== '::');
+    },
     ...(deps.ownHosts ? { ownHosts: deps.ownHosts } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
@@ -64,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   observabilityRoutes(app, deps);
   recordRoutes(app, deps);
   rigRoutes(app, deps);
+  fileRoutes(app, deps);
   dashboardRoutes(app);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);

@@ -6,7 +6,7 @@ import { HttpError } from './errors.js';
 export interface SecurityOptions {
   /** The API token (dashboard PIN) now in force, or null for an open node. Read per request: it can change live. */
   token: () => string | null;
-  /** Extra Host names to accept (config http.allowedHosts). */
+  /** Extra Host names to accept: config http.allowedHosts, and the node's configured own addresses. */
   allowedHosts: () => string[];
   maxFailures?: number;
   lockoutMs?: number;

@@ -76,7 +76,8 @@ export class RigNode extends EventEmitter {
           dataDir: join(cfg.storage.dataDir, '.rig'), cameraId: cfg.camera.id, clock: this.#now,
           logger: this.#d.log.child({ actor: 'peer' }),
           ...(this.#d.store?.heartbeatMs ? { heartbeatMs: this.#d.store.heartbeatMs } : {}),
-          ...(this.#d.store?.statusMinIntervalMs ? { statusMinIntervalMs: this.#d.store.statusMinIntervalMs } : {}),
+          // Status changes reach the rig within ~50 ms; bursts (encoder health every 0.5 s) coalesce.
+          statusMinIntervalMs: this.#d.store?.statusMinIntervalMs ?? 50,
         },
         mesh: {
           rigSecret: cfg.rig.secret, members: ['CAM_L', 'CAM_C', 'CAM_R'], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,

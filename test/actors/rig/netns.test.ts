@@ -16,6 +16,11 @@ const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'] as const;
 const HTTP_PORT = 8080; // every namespace has its own port space
 const DHT_PORT = 49737;
 const CUT = 2; // CAM_R is cut off
+/** A GET run inside a namespace (no curl needed): prints the body whatever the status. */
+const FETCH_SCRIPT = `const [url, host] = process.argv.slice(1);
+require('node:http').get(url, { timeout: 3000, headers: host ? { host } : {} }, (res) => {
+  let b = ''; res.on('data', (c) => { b += c; }); res.on('end', () => process.stdout.write(b));
+}).on('timeout', function () { this.destroy(new Error('timeout')); }).on('error', (e) => { console.error(e.message); process.exit(1); });`;
 
 /**
  * GET over node:http. `host` overrides the Host header: a node whose link lost carrier refuses
@@ -146,7 +151,7 @@ test('three nodes in three network namespaces: a node cut off mid-recording is m
     // refused in Host while its link has no carrier (Node's os.networkInterfaces() leaves out
     // interfaces that are not RUNNING), so it is asked as localhost; the refusal is logged.
     const curl = async (path: string, host?: string): Promise<any> =>
-      JSON.parse(await lab.run(CUT, 'curl', ['-sS', '-m', '3', ...(host ? ['-H', `Host: ${host}`] : []), `${urls[CUT]}${path}`]));
+      JSON.parse(await lab.run(CUT, process.execPath, ['-e', FETCH_SCRIPT, `${urls[CUT]}${path}`, host ?? '']));
     const plain = await curl('/api/v1/status');
     if (plain.error) t.log(`${CAMS[CUT]} asked at its own address while cut off: ${plain.error.code} (${plain.error.message})`);
     const cutStatus = await curl('/api/v1/status', 'localhost');

@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import { stat, readdir } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { HttpError } from '../errors.js';
+import type { AppDeps } from '../deps.js';
+import { listRecordings } from '../../actors/recorder/library.js';
+
+/** Only names the recorder itself writes: `{SESSION}_{CAM}_{YYYYMMDD}_{HHMMSS}.mp4` and `{SESSION}_{CAM}.json`. */
+const FILE_NAME = /^[A-Za-z0-9-]{1,48}_CAM_[LCR](?:_\d{8}_\d{6}\.mp4|\.json)$/;
+const FileParams = z.strictObject({ file: z.string().regex(FILE_NAME, 'not a recording of this node') });
+
+export interface ByteRange { start: number; end: number }
+
+/**
+ * One `bytes=` range (what download managers and `curl -C -` send to resume). Multiple
+ * ranges are answered with the whole file, which RFC 9110 allows. Returns 'unsatisfiable'
+ * for a range outside the file, null for no (or an unusable) Range header.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+/**
+ * Recordings straight from the data directory, resumable with HTTP Range. A file is served
+ * only if its name is one the recorder writes and its resolved path stays inside the data
+ * directory, so no request can read anything else on the node.
+ */
+export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/recordings/', { schema: { summary: 'Index of this node\'s recording files', tags: ['files'] } }, async (req, reply) => {
+    const dir = deps.config.current.storage.dataDir;
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => FILE_NAME.test(n)).sort();
+    const files = await Promise.all(names.map(async (name) => ({ name, sizeBytes: (await stat(join(dir, name))).size })));
+    if ((req.headers.accept ?? '').includes('application/json')) return { files };
+    const rows = files.map((f) => `<li><a href="/recordings/${encodeURIComponent(f.name)}">${f.name}</a> ${(f.sizeBytes / 1e6).toFixed(1)} MB</li>`).join('\n');
+    return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>Recordings</title><h1>Recordings on ${deps.config.current.camera.id}</h1><ul>\n${rows}\n</ul>\n`);
+  });
+
+  app.get('/recordings/:file', {
+    schema: { summary: 'One recording or manifest file (supports Range)', tags: ['files'], params: FileParams },
+  }, async (req, reply) => {
+    const { file } = req.params as z.infer<typeof FileParams>;
+    const root = resolve(deps.config.current.storage.dataDir);
+    const path = resolve(root, file);
+    if (!path.startsWith(root + sep)) throw new HttpError(404, 'NOT_FOUND', 'no such recording');
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) throw new HttpError(404, 'NOT_FOUND', `no recording ${file} on this node`);
+    const isVideo = file.endsWith('.mp4');
+    let etag: string | null = null;
+    if (isVideo) {
+      const m = (await listRecordings(root)).recordings.find((r) => r.file === file);
+      // The checksum names the content exactly, but only once the recording is final.
+      if (m?.sha256 && !m.inProgress && m.sizeBytes === info.size) etag = `"${m.sha256}"`;
+    }
+    void reply.header('accept-ranges', 'bytes').type(isVideo ? 'video/mp4' : 'application/json; charset=utf-8');
+    if (etag) void reply.header('etag', etag);
+    const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, info.size);
+    const ifRange = req.headers['if-range'];
+    const useRange = range !== null && (!ifRange || (etag !== null && ifRange === etag));
+    if (useRange && range === 'unsatisfiable') {
+      void reply.header('content-range', `bytes */${info.size}`);
+      throw new HttpError(416, 'RANGE_NOT_SATISFIABLE', `the file has ${info.size} bytes`, { field: 'range' });
+    }
+    if (useRange && range && range !== 'unsatisfiable') {
+      void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`).header('content-length', range.end - range.start + 1);
+      return reply.send(createReadStream(path, { start: range.start, end: range.end }));
+    }
+    void reply.header('content-length', info.size);
+    return reply.send(createReadStream(path));
+  });
+}
