@@ -12,6 +12,7 @@ import { eventRoutes } from './routes/events.js';
 import { recordRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
 import { fileRoutes } from './routes/files.js';
+import { offloadRoutes } from './routes/offload.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import type { AppDeps } from './deps.js';
 
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   recordRoutes(app, deps);
   rigRoutes(app, deps);
   fileRoutes(app, deps);
+  offloadRoutes(app, deps);
   dashboardRoutes(app);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);

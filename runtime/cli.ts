@@ -9,6 +9,9 @@ Usage:
       Run one camera node (as systemd does on a Pi).
   soccer-rig demo [--nodes 3] [--base-port 8081] [--data DIR] [--resolution WxH]
       Run a whole rig on this machine, one process per node, synthetic cameras.
+  soccer-rig offload --to DIR [--from URL] [--token PIN]
+      Copy every finished recording of the rig to DIR (resumable), verify each
+      SHA-256, and confirm the verified copies to the rig.
   soccer-rig --version | --help
 `;
 
@@ -25,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'node') return await runNode(rest);
     if (command === 'demo') return await runDemoCommand(rest);
+    if (command === 'offload') return await runOffload(rest);
   } catch (err) {
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`soccer-rig ${command}: ${err.message}\n\n${USAGE}`);
@@ -88,6 +92,25 @@ async function runNode(args: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+async function runOffload(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: { to: { type: 'string' }, from: { type: 'string', default: 'http://cam-c.local:8080' }, token: { type: 'string' } },
+  });
+  if (!values.to) {
+    process.stderr.write('soccer-rig offload: --to DIR is required\n');
+    return 2;
+  }
+  const { offload } = await import('./offload.js');
+  try {
+    const r = await offload({ from: values.from!, to: values.to, ...(values.token ? { token: values.token } : {}) });
+    return r.failed.length === 0 ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`soccer-rig offload: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 async function runDemoCommand(args: string[]): Promise<number> {

@@ -48,6 +48,10 @@ export const ManifestSchema = z.object({
     .optional(),
   errors: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
   recoveredAt: z.number().optional(),
+  /** Epoch ms when an offload tool confirmed a verified copy (sha256 matched). */
+  offloadedAt: z.number().optional(),
+  /** Epoch ms when the video was deleted from this node after a verified offload; the manifest stays. */
+  deletedAt: z.number().optional(),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -213,14 +213,25 @@ export class RigNode extends EventEmitter {
     };
   }
 
+  /** Records an offload confirmation in the rig log, and republishes the manifest now marked offloaded. */
+  async confirmed(c: { sessionId: string; cameraId: string; file: string; sha256: string }): Promise<void> {
+    await this.#store?.log.append({ type: 'confirm', at: this.#now(), ...c }).catch((err: unknown) =>
+      this.#d.log.warn({ err, code: 'CONFIRM_PUBLISH_FAILED' }, `could not publish the confirmation of ${c.file}`));
+    await this.publishManifests();
+  }
+
   /** Announces this node's manifests to the rig (new ones, and changed ones such as offloaded). */
+  async publishManifests(): Promise<void> {
+    return this.#publishManifests();
+  }
+
   async #publishManifests(): Promise<void> {
     const store = this.#store;
     if (!store) return;
     const { recordings } = await listRecordings(this.#d.config.storage.dataDir);
     for (const m of recordings) {
       if (m.inProgress) continue;
-      const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}`;
+      const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}:${m.deletedAt ?? ''}`;
       if (this.#published.get(m.file) === fingerprint) continue;
       // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
       const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };

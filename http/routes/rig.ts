@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
@@ -62,6 +63,27 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     const r = await relay(req, '/api/v1/preview.jpg', 'GET');
     if (r.local) return reply.redirect('/api/v1/preview.jpg', 307);
     return reply.code(r.status).type(r.type).header('cache-control', 'no-store').send(r.body);
+  });
+
+  app.get('/api/v1/rig/nodes/:cameraId/recordings/:file', {
+    schema: { summary: 'A node\'s recording file through this node (Range passes through)', tags: ['rig'], params: z.strictObject({ cameraId: CameraId, file: z.string().min(1).max(200) }) },
+  }, async (req, reply) => {
+    const { cameraId, file } = req.params as { cameraId: string; file: string };
+    if (cameraId === deps.config.current.camera.id) return reply.redirect(`/recordings/${encodeURIComponent(file)}`, 307);
+    const addr = rig().httpAddress(cameraId);
+    if (!addr) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address known for ${cameraId}`, { field: 'cameraId' });
+    const headers: Record<string, string> = {};
+    for (const h of ['range', 'if-range'] as const) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
+    const r = await fetch(`http://${addr.host}:${addr.port}/recordings/${encodeURIComponent(file)}`, { headers }).catch((err: Error) => {
+      throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${err.message}`);
+    });
+    // Stream it through: a recording is gigabytes, never buffered here.
+    for (const h of ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag']) {
+      const v = r.headers.get(h);
+      if (v) void reply.header(h, v);
+    }
+    void reply.code(r.status);
+    return reply.send(r.body ? Readable.fromWeb(r.body as never) : '');
   });
 
   for (const action of ['start', 'stop'] as const) {

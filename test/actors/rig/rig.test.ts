@@ -1,6 +1,10 @@
 import test from 'ava';
 import { startRig, converged, rigView, CAMS } from '../../helpers/rig.js';
 import { waitFor } from '../../helpers/net.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { offload } from '../../../runtime/offload.js';
+import { sha256sum } from '../recorder/helpers.js';
+import { join } from 'node:path';
 import type { RunningNode } from '../../../runtime/node.js';
 
 const post = (n: RunningNode, url: string, payload: object = {}) => n.app.inject({ method: 'POST', url, payload });
@@ -43,9 +47,19 @@ test.serial('start-all from each node in turn starts all three on one session; s
     t.deepEqual(s.json().results.map((x: any) => x.result), ['ok', 'ok', 'ok'], s.body);
     for (const m of rig.nodes) t.is(m.board.snapshot().state, 'idle');
   }
-  const recs = (await rigView(rig.nodes[0]!)) && (await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json();
   await waitFor(async () => (await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings.length === 9, 5000);
-  t.truthy(recs);
+
+  // A laptop reaching only CAM_L pulls all nine files through it and confirms each to its owner.
+  const to = await tempDir(t, 'laptop-');
+  const r = await offload({ from: rig.nodes[0]!.url, to, print: () => undefined });
+  t.deepEqual(r.failed, []);
+  t.is(r.copied.length, 9);
+  for (const [i, n] of rig.nodes.entries()) {
+    const own = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json().recordings;
+    t.true(own.every((m: any) => m.offloaded), `${CAMS[i]} was told its files are safe`);
+    const copy = join(to, 'turn-0', own.find((m: any) => m.sessionId === 'turn-0').file);
+    t.is(await sha256sum(copy), own.find((m: any) => m.sessionId === 'turn-0').sha256);
+  }
 });
 
 test.serial('concurrent start-alls on two nodes end as one session everywhere (repeated)', async (t) => {
