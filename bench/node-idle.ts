@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/net.js';
 import { type Row, median, rssBytes, waitForHttp, spawnNode, load, fmt } from './lib.js';
 
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Foundation targets: idle RSS, start-up to first /status, and /status throughput

@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { type Row, median, percentile, fmt, CLI } from './lib.js';
 import { NODE_FLAGS } from '../runtime/node-flags.js';
+import { freePort, freeUdpPort } from '../test/helpers/net.js';
 
 /**
  * The rig (issue: rig), three real node processes on 127.0.0.1, each beside a baseline
@@ -28,28 +27,6 @@ const REPL_SAMPLES = 30;
 const START_RUNS = 5;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
