@@ -7,7 +7,7 @@ const USAGE = `soccer-rig ${softwareVersion}
 Usage:
   soccer-rig node --config FILE [--port N] [--data DIR]
       Run one camera node (as systemd does on a Pi).
-  soccer-rig demo [--nodes 3] [--base-port 8081] [--data DIR] [--resolution WxH]
+  soccer-rig demo [--nodes 3] [--base-port 8081] [--data DIR] [--resolution WxH] [--host 0.0.0.0]
       Run a whole rig on this machine, one process per node, synthetic cameras.
   soccer-rig offload --to DIR [--from URL] [--token PIN]
       Copy every finished recording of the rig to DIR (resumable), verify each
@@ -121,6 +121,7 @@ async function runDemoCommand(args: string[]): Promise<number> {
       'base-port': { type: 'string', default: '8081' },
       data: { type: 'string' },
       resolution: { type: 'string', default: '640x360' },
+      host: { type: 'string', default: '127.0.0.1' },
     },
   });
   const nodes = Number(values.nodes);
@@ -134,13 +135,17 @@ async function runDemoCommand(args: string[]): Promise<number> {
     process.stderr.write(`soccer-rig demo: --base-port: "${values['base-port']}" is not a usable port\n`);
     return 2;
   }
+  if (values.host !== '127.0.0.1' && values.host !== '0.0.0.0') {
+    process.stderr.write('soccer-rig demo: --host must be 127.0.0.1 (this machine) or 0.0.0.0 (phones on the LAN too)\n');
+    return 2;
+  }
   if (!res) {
     process.stderr.write(`soccer-rig demo: --resolution: "${values.resolution}" is not WxH (e.g. 1280x720)\n`);
     return 2;
   }
   const { runDemo } = await import('./demo.js');
   return runDemo({
-    nodes, basePort, width: Number(res[1]), height: Number(res[2]),
+    nodes, basePort, width: Number(res[1]), height: Number(res[2]), host: values.host!,
     ...(values.data ? { dataDir: values.data } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { tmpdir, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
@@ -14,6 +14,8 @@ export interface DemoOptions {
   width: number;
   height: number;
   dataDir?: string;
+  /** HTTP bind address: 127.0.0.1 (this machine only) or 0.0.0.0 (phones on the LAN too). */
+  host?: string;
   /** Where progress lines go; the CLI prints them. */
   print?: (line: string) => void;
   /** Resolves to end the demo (tests); the CLI ends it with Ctrl-C. */
@@ -23,14 +25,14 @@ export interface DemoOptions {
 const DEMO_SECRET = 'soccer-rig-demo-secret-not-for-the-field';
 
 /** The config each demo node runs with: its own ports and directories, synthetic camera. */
-export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'basePort' | 'width' | 'height'>> & { dataDir: string }) {
+export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'basePort' | 'width' | 'height'>> & { dataDir: string; host?: string }) {
   const id = cameraIds[i]!;
   const dhtPort = (n: number) => o.basePort + 100 + n;
   return {
     version: CONFIG_VERSION,
     mode: 'production',
     camera: { id, position: ['left sideline', 'halfway line', 'right sideline'][i], source: 'synthetic' },
-    http: { host: '127.0.0.1', port: o.basePort + i },
+    http: { host: o.host ?? '127.0.0.1', port: o.basePort + i },
     storage: { dataDir: join(o.dataDir, id, 'recordings') },
     video: { width: o.width, height: o.height, fps: 30, codec: 'h265', bitrateMbps: 2, preset: 'ultrafast' },
     audio: { enabled: true },
@@ -63,7 +65,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'config.yaml');
     await writeFile(file, stringify(cfg));
-    const proc = execa(process.execPath, [...NODE_FLAGS, cli, 'node', '--config', file], { reject: false, stdin: 'ignore', buffer: false, all: true });
+    const proc = execa(process.execPath, [...NODE_FLAGS, cli, 'node', '--config', file], {
+      reject: false, stdin: 'ignore', buffer: false, all: true,
+      // A node finalises its recording on SIGTERM; one that hangs is killed after 10 s.
+      forceKillAfterDelay: 10_000,
+    });
     const id = cfg.camera.id;
     if (proc.all) createInterface({ input: proc.all }).on('line', (l) => print(`[${id}] ${l}`));
     children.push({ id, proc, url: `http://127.0.0.1:${cfg.http.port}/` });
@@ -73,6 +79,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   print('');
   print(`soccer-rig demo: ${opts.nodes} node(s), data in ${dataDir}`);
   for (const [i, c] of children.entries()) print(`  ${c.id}: ${c.url}${ready[i] ? '' : '   (not answering yet)'}`);
+  if (opts.host === '0.0.0.0') {
+    for (const addr of lanAddresses()) print(`  on the LAN: ${children.map((c) => c.url.replace('127.0.0.1', addr)).join('  ')}`);
+  }
   print('Open any of them on a phone or browser. Ctrl-C stops the rig.');
 
   let stopping = false;
@@ -80,7 +89,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     print('stopping the demo rig…');
-    for (const c of children) c.proc.kill('SIGTERM', { forceKillAfterDelay: 10_000 } as never);
+    for (const c of children) c.proc.kill('SIGTERM');
     await Promise.all(children.map((c) => c.proc));
   };
   const exits = children.map((c) => c.proc.then((r) => {
@@ -94,6 +103,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return 0;
+}
+
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces()).flat().flatMap((ni) => (ni && ni.family === 'IPv4' && !ni.internal ? [ni.address] : []));
 }
 
 async function waitForStatus(url: string, timeoutMs: number): Promise<boolean> {
