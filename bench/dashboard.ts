@@ -158,7 +158,7 @@ export async function dashboard(): Promise<Row[]> {
     const bLat = median(bare);
     return [
       { name: 'Dashboard first load, bytes transferred', value: bytes / 1024, unit: 'KB', baseline: bBytes / 1024, ratio: bytes / bBytes, target: '≤ 150 KB', met: bytes / 1024 <= 150,
-        note: `Chromium CDP encodedDataLength, cache disabled, until all cards are filled; ${dash[0]!.requests} requests (page, CSS, JS modules, /docs/json, /config, /rig, SSE so far); baseline: static HTML from node:http` },
+        note: `Chromium CDP encodedDataLength, cache disabled, until all cards are filled; ${dash[0]!.requests} requests (page, CSS, 10 JS modules, /docs/json, /config, the SSE stream so far); baseline: static HTML from node:http` },
       { name: 'Dashboard time to three complete cards', value: ready, unit: 'ms', baseline: bReady, ratio: ready / bReady, target: '≤ 1000 ms', met: allThree && ready <= 1000,
         note: `navigation start → body[data-ready] (every card has data; ${allThree ? 'three cards every time' : `cards at ready: ${dash.map((d) => d.cards).join(', ')}`}), median of ${RUNS} cold loads on loopback: ${dash.map((d) => fmt(d.readyMs, 0)).join(', ')} ms; baseline: same page-ready probe on a static page` },
       { name: 'Status change → card text (this node)', value: lat, unit: 'ms', baseline: bLat, ratio: lat / bLat, target: '≤ 300 ms', met: lat <= 300,

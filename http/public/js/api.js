@@ -15,8 +15,8 @@ export function onAnswer(f) { listeners.add(f); }
  * Returns {ok, status, body}; never throws for HTTP errors. A network failure is
  * status 0 with a NETWORK error, so every control can show it on its card.
  */
-export async function api(method, path, body, { timeoutMs = 15_000 } = {}) {
-  const headers = { accept: 'application/json' };
+export async function api(method, path, body, { timeoutMs = 15_000, headers: extra = {}, raw = false } = {}) {
+  const headers = { accept: 'application/json', ...extra };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const p = pin.get();
   if (p && method !== 'GET' && method !== 'HEAD') headers.authorization = `Bearer ${p}`;
@@ -33,7 +33,8 @@ export async function api(method, path, body, { timeoutMs = 15_000 } = {}) {
     return out;
   }
   let parsed = null;
-  if (method !== 'HEAD') {
+  if (raw) res.body?.cancel().catch(() => undefined);
+  else if (method !== 'HEAD') {
     const text = await res.text().catch(() => '');
     try { parsed = text ? JSON.parse(text) : null; } catch { parsed = { error: { code: 'BAD_ANSWER', message: text.slice(0, 200) } }; }
   }
@@ -68,5 +69,6 @@ export async function capabilities() {
     update: has('/api/v1/update/check') && has('/api/v1/update/apply'),
     session: has('/api/v1/sessions/{sessionId}/meta') ? '/api/v1/sessions/{sessionId}/meta' : null,
     files: paths.find((p) => /^(\/api\/v1)?\/recordings\/\{[^}]+\}$/.test(p)) ?? null,
+    nodeFiles: has('/api/v1/rig/nodes/{cameraId}/recordings/{file}'),
   };
 }

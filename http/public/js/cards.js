@@ -21,7 +21,7 @@ export function createCard(cameraId, actions) {
   const f = {};
   const slot = (name, tag = 'span', attrs = {}) => (f[name] = h(tag, { 'data-f': name, ...attrs }));
   const facts = FACTS.map(([k, label]) => h('div', { class: 'fact', 'data-k': k }, h('dt', {}, label), h('dd', {}, slot(k))));
-  const charts = { temp: sparkline('Temp', '°C'), free: sparkline('Free', 'GB'), fps: sparkline('Enc fps', 'fps') };
+  const charts = { temp: sparkline('Temp', '°C', 10), free: sparkline('Free', 'GB', 10), fps: sparkline('Enc fps', 'fps', 10) };
   const img = h('img', { alt: `${cameraId} preview`, hidden: true, width: 320, height: 180 });
   const el = h('article', { class: 'card', 'data-camera': cameraId, 'aria-labelledby': `t-${cameraId}` },
     h('header', { class: 'card-head' },
@@ -95,9 +95,12 @@ export function createCard(cameraId, actions) {
       }
 
       const hist = ctx.history;
-      charts.temp.update(hist.series(node.cameraId, 'temp'), ctx.now, HISTORY_MS, (v) => v.toFixed(0));
-      charts.free.update(hist.series(node.cameraId, 'free').map((p) => ({ t: p.t, v: p.v == null ? null : p.v / 1e9 })), ctx.now, HISTORY_MS, (v) => v.toFixed(1));
-      charts.fps.update(hist.series(node.cameraId, 'fps'), ctx.now, HISTORY_MS, (v) => v.toFixed(1));
+      const temp = hist.series(node.cameraId, 'temp');
+      // The window grows with the data from one minute to ten, so a fresh page shows a line, not a dot.
+      const win = temp.length ? Math.min(HISTORY_MS, Math.max(60_000, ctx.now - temp[0].t)) : HISTORY_MS;
+      charts.temp.update(temp, ctx.now, win, (v) => v.toFixed(0));
+      charts.free.update(hist.series(node.cameraId, 'free').map((p) => ({ t: p.t, v: p.v == null ? null : p.v / 1e9 })), ctx.now, win, (v) => v.toFixed(1));
+      charts.fps.update(hist.series(node.cameraId, 'fps'), ctx.now, win, (v) => v.toFixed(1));
 
       if (s?.state !== 'recording') {
         img.hidden = true;

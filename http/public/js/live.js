@@ -3,7 +3,7 @@
 // keeps ages honest between events.
 
 const WATCHDOG_MS = 25_000; // the node sends a heartbeat every 10 s
-const BACKOFF = [500, 1000, 2000, 4000, 8000];
+const BACKOFF = [500, 1000, 2000, 3000];
 
 export class Live {
   constructor({ url = '/api/v1/events', onEvent, onState }) {

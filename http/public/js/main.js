@@ -8,7 +8,7 @@ import { sessionForm } from './session.js';
 import { settings as settingsView } from './settings.js';
 import { recordings as recordingsView } from './recordings.js';
 
-const POLL_MS = 2000;
+const POLL_MS = 3000; // the node's heartbeat (with the rig view) comes every 2 s
 const PREVIEW_MS = 3000;
 const ACK_GRACE_MS = 3000;
 
@@ -126,7 +126,7 @@ function renderAll() {
   // Banners: AP fallback, disagreements, rig availability.
   const ap = nodes.filter((n) => n.status?.network?.mode === 'ap');
   $('#ap-banner').hidden = ap.length === 0;
-  setText($('#ap-text'), ap.length ? `${ap.map((n) => n.cameraId).join(', ')} ${ap.length > 1 ? 'are' : 'is'} in access-point fallback mode: ${ap.length > 1 ? 'they have' : 'it has'} lost the rig Wi-Fi and runs ${ap.length > 1 ? 'their' : 'its'} own network (SOCCER_CAM_…). Phones on that network see only that camera.` : '');
+  setText($('#ap-text'), ap.map((n) => `${n.cameraId} lost the rig Wi-Fi and runs its own network${n.self && app.config?.network?.apSsid ? ` "${app.config.network.apSsid}"` : ` (normally "SOCCER_CAM_${n.cameraId.replace(/^CAM_/, '')}")`}; phones on it reach only ${n.cameraId}.`).join(' '));
   const dis = c.disagreements;
   const dBox = $('#disagreements');
   dBox.hidden = dis.length === 0;
@@ -137,7 +137,8 @@ function renderAll() {
   }
   renderStrip(ids, now, c.disagreements);
   renderRigBar(nodes, now);
-  const ready = nodes.length > 0 && nodes.every((n) => n.status);
+  // Ready once every card shows what can be known: data, or that its node is out of reach.
+  const ready = nodes.length > 0 && nodes.every((n) => n.status || !n.reachable);
   document.body.dataset.cards = String(nodes.length);
   if (ready && app.rig !== null) document.body.dataset.ready = '1';
   session.refresh();
@@ -311,7 +312,7 @@ async function startAll() {
   setText($('#rig-msg'), 'Starting all cameras…');
   const r = await api('POST', '/api/v1/rig/record/start', {}, { timeoutMs: 30_000 });
   app.busy = false;
-  if (!r.ok) { setText($('#rig-msg'), `Start all refused: ${errorText(r)}`); renderAll(); return; }
+  if (!r.ok) { setText($('#rig-msg'), `Start all did not go through: ${errorText(r)}`); renderAll(); return; }
   const results = r.body.results ?? [];
   const ok = results.filter((x) => x.result === 'ok').length;
   setText($('#rig-msg'), `Start all (session ${r.body.sessionId}): ${ok} of ${results.length} started.`);
@@ -332,7 +333,7 @@ async function stopAll() {
   setText($('#rig-msg'), 'Stopping all cameras…');
   const r = await api('POST', '/api/v1/rig/record/stop', {}, { timeoutMs: 40_000 });
   app.busy = false;
-  if (!r.ok) { setText($('#rig-msg'), `Stop all refused: ${errorText(r)}`); renderAll(); return; }
+  if (!r.ok) { setText($('#rig-msg'), `Stop all did not go through: ${errorText(r)}`); renderAll(); return; }
   const results = r.body.results ?? [];
   setText($('#rig-msg'), `Stop all: ${results.filter((x) => x.result === 'ok').length} of ${results.length} stopped.`);
   for (const x of results) if (x.result === 'ok') ack(x.cameraId, 'idle', {});
@@ -421,10 +422,16 @@ async function boot() {
   const [cfg, caps] = await Promise.all([api('GET', '/api/v1/config'), capabilities()]);
   app.caps = caps;
   if (cfg.ok) app.config = cfg.body;
-  // Ask for the rig view only where it exists (a 404 would be noise in the console).
-  const rig = caps.rig || !caps.known ? await api('GET', '/api/v1/rig', undefined, { timeoutMs: 5000 }) : null;
-  if (rig?.ok) takeRig(rig.body);
-  else {
+  // The rig view normally arrives on the event stream right after connecting; ask for it
+  // only if it has not, and only where the route exists (a 404 would be console noise).
+  if (app.rig !== true && (caps.rig || !caps.known)) {
+    for (let i = 0; i < 15 && app.rig !== true; i++) await new Promise((r) => setTimeout(r, 100));
+    if (app.rig !== true) {
+      const rig = await api('GET', '/api/v1/rig', undefined, { timeoutMs: 5000 });
+      if (rig.ok) takeRig(rig.body);
+    }
+  }
+  if (app.rig !== true) {
     app.rig = false;
     if (!app.nodes.size) await poll();
   }

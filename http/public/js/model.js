@@ -171,11 +171,13 @@ export class History {
  * SVG polyline point lists for a sparkline: one list per unbroken run of values
  * (a null is a gap, not a zero). Returns the lists and the value range.
  */
-export function sparkLines(samples, width, height, t0, t1, pad = 2) {
+export function sparkLines(samples, width, height, t0, t1, pad = 2, minSpan = 0) {
   const vals = samples.filter((s) => s.v != null).map((s) => s.v);
   if (!vals.length) return { lines: [], min: null, max: null };
   let min = Math.min(...vals), max = Math.max(...vals);
-  if (max - min < 1e-9) { min -= 1; max += 1; }
+  // A minimum span keeps noise flat: 83.31 → 83.29 GB is not a cliff.
+  const least = Math.max(minSpan, 1e-9);
+  if (max - min < least) { const mid = (max + min) / 2; const half = Math.max(least, 2) / 2; min = mid - half; max = mid + half; }
   const span = Math.max(1, t1 - t0);
   const x = (t) => (pad + ((t - t0) / span) * (width - 2 * pad)).toFixed(1);
   const y = (v) => (height - pad - ((v - min) / (max - min)) * (height - 2 * pad)).toFixed(1);

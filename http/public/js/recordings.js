@@ -1,6 +1,6 @@
 import { $, h, replace } from './dom.js';
 import { api, errorText } from './api.js';
-import { groupBySession, fmtBytes, fmtDuration, checksumState } from './model.js';
+import { groupBySession, fmtBytes, fmtDuration, checksumState, isStale } from './model.js';
 
 /**
  * Every recording grouped by session. Downloads are offered only where this node
@@ -9,16 +9,45 @@ import { groupBySession, fmtBytes, fmtDuration, checksumState } from './model.js
 export function recordings(app) {
   const root = $('#recordings-list');
   const note = $('#recordings-source');
-  let filesWork = null; // unknown until the first HEAD
+  let queue = Promise.resolve(); // one check at a time: a phone on weak Wi-Fi, a node busy recording
 
-  async function downloadLink(m) {
-    const tpl = app.caps?.files ?? '/recordings/{file}';
-    const url = tpl.replace(/\{[^}]+\}/, encodeURIComponent(m.file));
-    if (m.cameraId !== app.selfId || m.inProgress) return null;
-    if (filesWork === false) return null;
-    const r = await api('HEAD', url, undefined, { timeoutMs: 5000 });
-    filesWork = r.ok;
-    return r.ok ? url : null;
+  /**
+   * The download URL if the file really can be fetched from here, else null. This node's own
+   * files are checked with HEAD; a peer's file goes through this node's relay, where a HEAD
+   * would make the relay pull the whole file, so a one-byte Range GET is used instead.
+   */
+  function downloadLink(m) {
+    if (m.inProgress) return Promise.resolve(null);
+    const self = m.cameraId === app.selfId;
+    const file = encodeURIComponent(m.file);
+    // Where the node lists no file route at all, a HEAD could only fail.
+    if (self && app.caps?.known && !app.caps.files) return Promise.resolve(null);
+    if (!self && !app.caps?.nodeFiles) return Promise.resolve(null);
+    if (!self && !reachable(m.cameraId)) return Promise.resolve(null);
+    const url = self
+      ? (app.caps?.files ?? '/recordings/{file}').replace(/\{[^}]+\}/, file)
+      : `/api/v1/rig/nodes/${encodeURIComponent(m.cameraId)}/recordings/${file}`;
+    const check = () => (self
+      ? api('HEAD', url, undefined, { timeoutMs: 5000 })
+      : api('GET', url, undefined, { timeoutMs: 5000, headers: { range: 'bytes=0-0' }, raw: true })
+    ).then((r) => (r.ok ? url : null));
+    const result = queue.then(check);
+    queue = result.catch(() => null);
+    return result;
+  }
+
+  function reachable(id) {
+    const n = app.view.get(id);
+    return Boolean(n && !isStale(n, Date.now()));
+  }
+
+  function unavailable(m) {
+    if (m.inProgress) return 'still recording';
+    if (m.cameraId !== app.selfId && app.caps?.nodeFiles && !reachable(m.cameraId)) return `${m.cameraId} is not reachable: download later`;
+    const self = m.cameraId === app.selfId;
+    const routed = self ? !app.caps?.known || app.caps.files : app.caps?.nodeFiles;
+    if (!routed) return self ? 'download not available yet' : `download not available yet (the file is on ${m.cameraId})`;
+    return 'download not available (the node did not serve the file)';
   }
 
   async function load() {
@@ -45,7 +74,7 @@ export function recordings(app) {
           link));
         void downloadLink(m).then((url) => replace(link, url
           ? h('a', { href: url, download: m.file, class: 'btn btn-small' }, 'Download')
-          : h('span', { class: 'muted' }, m.cameraId === app.selfId ? 'download not available yet' : `download from ${m.cameraId}'s page`)));
+          : h('span', { class: 'muted' }, unavailable(m))));
       }
       const when = g.startAt ? new Date(g.startAt).toLocaleString() : '';
       sections.push(h('section', { class: 'session', 'data-session': g.sessionId },

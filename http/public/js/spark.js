@@ -4,7 +4,7 @@ import { sparkLines } from './model.js';
 const W = 120, H = 32;
 
 /** A small inline-SVG history chart with its latest value beside it. */
-export function sparkline(label, unit = '') {
+export function sparkline(label, unit = '', minSpan = 0) {
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'spark-svg', 'aria-hidden': 'true', preserveAspectRatio: 'none' });
   const value = h('span', { class: 'spark-value' }, '—');
   const range = h('span', { class: 'spark-range' }, '');
@@ -12,7 +12,7 @@ export function sparkline(label, unit = '') {
   return {
     el,
     update(samples, now, windowMs, fmt) {
-      const { lines, min, max } = sparkLines(samples, W, H, now - windowMs, now);
+      const { lines, min, max } = sparkLines(samples, W, H, now - windowMs, now, 2, minSpan);
       svg.replaceChildren(...lines.map((points) => h('svg:polyline', { points, class: 'spark-line' })));
       const last = [...samples].reverse().find((s) => s.v != null);
       value.textContent = last ? `${fmt(last.v)}${unit ? ` ${unit}` : ''}` : 'no data';

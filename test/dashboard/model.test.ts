@@ -1,0 +1,122 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+
+// The page's own logic module, imported as the browser gets it (plain JS, no build step).
+const MODEL = new URL('../../../http/public/js/model.js', import.meta.url).href;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const m: any = await import(MODEL);
+
+test('the model module is the file the page loads', (t) => {
+  t.true(fileURLToPath(MODEL).endsWith('http/public/js/model.js'));
+});
+
+test('formatting for the cards', (t) => {
+  t.is(m.fmtBytes(83_300_000_000), '83.3 GB');
+  t.is(m.fmtBytes(null), '—');
+  t.is(m.fmtMinutes(95), '95 min');
+  t.is(m.fmtMinutes(5516), '91 h 56 min');
+  t.is(m.fmtClock(3_723_000), '01:02:03');
+  t.is(m.fmtAge(400), 'just now');
+  t.is(m.fmtAge(12_000), '12 s ago');
+  t.is(m.videoLine({ width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 2 }), '320×180 · 30 fps · H265 · 2 Mbps');
+  t.is(m.encoderLine({ fps: 29.84, droppedFrames: 3, keepingUp: false }), '29.8 fps · 3 dropped · NOT keeping up');
+  t.is(m.encoderLine({ fps: null }), 'not encoding');
+  t.is(m.syncLine({ offsetMs: 1.234, confidence: 'high' }), '+1.2 ms (high)');
+  t.is(m.syncLine({ offsetMs: null }), 'not measured');
+});
+
+const status = (id: string, over: Record<string, unknown> = {}) => ({
+  cameraId: id, state: 'idle', sessionId: null, updatedAt: 1000, recording: { firstFrameAt: null, startedAt: null },
+  storage: { freeBytes: 5e9 }, temperatureC: 50, encoder: { fps: null }, sync: { offsetMs: 0 }, warnings: [], ...over,
+});
+
+test('rig nodes come out in field order, with ages on the phone clock and the rig clock skew', (t) => {
+  const rig = {
+    self: 'CAM_R', at: 10_000,
+    nodes: [
+      { cameraId: 'CAM_R', self: true, reachable: true, lastSeenMs: 0, status: status('CAM_R') },
+      { cameraId: 'CAM_L', self: false, reachable: false, lastSeenMs: 7000, status: status('CAM_L') },
+      { cameraId: 'CAM_C', self: false, reachable: true, lastSeenMs: 300, status: null },
+    ],
+  };
+  const nodes = m.nodesFromRig(rig, 12_000);
+  t.deepEqual(nodes.map((n: any) => n.cameraId), ['CAM_L', 'CAM_C', 'CAM_R']);
+  t.is(nodes[0].seenAt, 5000);
+  t.is(nodes[2].clockSkew, 2000);
+  t.true(m.isStale(nodes[0], 12_000), 'unreachable is stale');
+  t.false(m.isStale(nodes[1], 12_000));
+  t.true(m.isStale(nodes[1], 12_000 + m.STALE_MS), 'silence ages into stale');
+});
+
+test('elapsed recording time is measured on the rig clock', (t) => {
+  const node = { status: status('CAM_L', { state: 'recording', recording: { firstFrameAt: 5000, startedAt: 4900 } }), clockSkew: 1000 };
+  t.is(m.elapsedMs(node, 16_000), 10_000);
+  t.is(m.elapsedMs({ ...node, status: { ...node.status, state: 'idle' } }, 16_000), null);
+});
+
+test('disagreements: the server\'s list wins; otherwise computed the same way', (t) => {
+  const fromServer = [{ code: 'SYNC_DRIFT', message: 'x', cameraIds: ['CAM_C'] }];
+  t.is(m.disagreements([], fromServer, 0), fromServer);
+  const now = 10_000;
+  const n = (id: string, over: Record<string, unknown>) => ({ cameraId: id, reachable: true, seenAt: now, status: status(id, over) });
+  const list = m.disagreements([
+    n('CAM_L', { state: 'recording', sessionId: 'a' }),
+    n('CAM_C', { state: 'recording', sessionId: 'b', sync: { offsetMs: 12 } }),
+    n('CAM_R', { state: 'idle', warnings: [{ code: 'DISK_LOW', message: 'low' }] }),
+  ], undefined, now);
+  t.deepEqual(list.map((d: any) => d.code).sort(), ['DISK_LOW', 'NOT_ALL_RECORDING', 'SESSION_MISMATCH', 'SYNC_DRIFT']);
+  t.deepEqual(list.find((d: any) => d.code === 'NOT_ALL_RECORDING').cameraIds, ['CAM_R']);
+});
+
+test('history keeps one sample per step and forgets what is older than its window', (t) => {
+  const h = new m.History(10_000, 2000);
+  h.add('CAM_L', 0, status('CAM_L', { temperatureC: 40 }));
+  h.add('CAM_L', 500, status('CAM_L', { temperatureC: 41 }));
+  t.deepEqual(h.series('CAM_L', 'temp'), [{ t: 0, v: 41 }], 'a change within one step replaces the sample');
+  h.add('CAM_L', 2500, status('CAM_L', { temperatureC: 42, state: 'recording', encoder: { fps: 29.9 } }));
+  t.deepEqual(h.series('CAM_L', 'fps'), [{ t: 0, v: null }, { t: 2500, v: 29.9 }], 'encoder fps only while recording');
+  h.add('CAM_L', 11_000, status('CAM_L', { temperatureC: 43 }));
+  t.deepEqual(h.series('CAM_L', 'temp').map((p: any) => p.t), [2500, 11_000]);
+  for (let i = 0; i < 2000; i++) h.add('CAM_C', i * 1000, status('CAM_C'));
+  t.true(h.series('CAM_C', 'temp').length <= 6, 'bounded memory');
+});
+
+test('sparklines: gaps stay gaps, flat lines are drawn, nothing when there is no data', (t) => {
+  const s = m.sparkLines([{ t: 0, v: 1 }, { t: 50, v: 3 }, { t: 60, v: null }, { t: 100, v: 2 }], 104, 24, 0, 100, 2);
+  t.is(s.lines.length, 2);
+  t.is(s.lines[0], '2.0,22.0 52.0,2.0');
+  t.is(s.min, 1);
+  t.is(s.max, 3);
+  t.is(m.sparkLines([{ t: 0, v: 5 }, { t: 10, v: 5 }], 100, 20, 0, 10).lines.length, 1);
+  t.deepEqual(m.sparkLines([{ t: 0, v: null }], 100, 20, 0, 10).lines, []);
+  const noisy = m.sparkLines([{ t: 0, v: 83.31 }, { t: 10, v: 83.29 }], 104, 24, 0, 10, 2, 10);
+  const ys = noisy.lines[0].split(' ').map((p: string) => Number(p.split(',')[1]));
+  t.true(Math.abs(ys[0]! - ys[1]!) < 0.1, 'a minimum span keeps tiny changes flat');
+});
+
+test('recordings are grouped by session, newest first, cameras in field order', (t) => {
+  const mf = (sessionId: string, cameraId: string, startAt: number, over = {}) => ({ sessionId, cameraId, startAt, file: `${sessionId}_${cameraId}.mp4`, sizeBytes: 10, sha256: 'ab'.repeat(32), ...over });
+  const groups = m.groupBySession([mf('s1', 'CAM_R', 1), mf('s2', 'CAM_C', 5), mf('s1', 'CAM_L', 1), mf('s2', 'CAM_L', 5)]);
+  t.deepEqual(groups.map((g: any) => g.sessionId), ['s2', 's1']);
+  t.deepEqual(groups[1].files.map((f: any) => f.cameraId), ['CAM_L', 'CAM_R']);
+  t.is(groups[1].totalBytes, 20);
+  t.is(m.checksumState(mf('s', 'c', 0)).ok, true);
+  t.is(m.checksumState(mf('s', 'c', 0, { incomplete: true })).label, 'incomplete');
+  t.is(m.checksumState(mf('s', 'c', 0, { inProgress: true, sha256: null })).label, 'recording…');
+});
+
+test('config errors map to the form field, or to its nearest parent', (t) => {
+  const body = { error: { code: 'INVALID_CONFIG', message: 'video.bitrateMbps: Too big', field: 'video.bitrateMbps', problems: [{ path: 'video.bitrateMbps', message: 'Too big' }] } };
+  t.deepEqual(m.problemsOf(body), [{ path: 'video.bitrateMbps', message: 'Too big' }]);
+  t.deepEqual(m.problemsOf({ error: { code: 'VALIDATION_FAILED', message: 'mode: Invalid option', field: 'mode' } }), [{ path: 'mode', message: 'Invalid option' }]);
+  t.is(m.fieldFor('network.wpa2Key', ['network.wpa2Key']), 'network.wpa2Key');
+  t.is(m.fieldFor('peers[0].host', ['peers']), 'peers');
+  t.is(m.fieldFor('rig.secret', ['video.codec']), null);
+});
+
+test('the settings patch holds only what changed, with numbers as numbers and blank secrets kept', (t) => {
+  const current = { video: { bitrateMbps: 2, codec: 'h265' }, network: { wpa2Key: '********', apSsid: undefined }, camera: { position: 'left' } };
+  t.deepEqual(m.configPatch({ 'video.bitrateMbps': '3.5', 'video.codec': 'h265', 'network.wpa2Key': '', 'network.apSsid': '', 'camera.position': 'left' }, current), { video: { bitrateMbps: 3.5 } });
+  t.deepEqual(m.configPatch({ 'video.bitrateMbps': 'fast' }, current), { video: { bitrateMbps: 'fast' } }, 'the server judges what is not a number');
+  t.deepEqual(m.configPatch({ 'network.wpa2Key': 'new-passphrase' }, current), { network: { wpa2Key: 'new-passphrase' } });
+});
