@@ -40,7 +40,7 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     schema: { summary: 'Stop every camera; answers per node', tags: ['rig'], body: optionalBody(z.strictObject({})) },
   }, async () => rig().stopAll());
 
-  const relay = async (req: FastifyRequest, path: string, method: 'GET' | 'POST') => {
+  const relay = async (req: FastifyRequest, path: string, method: 'GET' | 'POST', timeoutMs = 40_000) => {
     const { cameraId } = req.params as z.infer<typeof NodeParams>;
     const cfg = deps.config.current;
     if (cameraId === cfg.camera.id) return { local: true as const };
@@ -50,7 +50,7 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     if (method === 'POST') headers['content-type'] = 'application/json';
     try {
-      const r = await fetch(`http://${p.host}:${p.port}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(20_000) });
+      const r = await fetch(`http://${p.host}:${p.port}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(timeoutMs) });
       return { local: false as const, status: r.status, type: r.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await r.arrayBuffer()) };
     } catch (err) {
       throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);
@@ -86,13 +86,20 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     return reply.send(r.body ? Readable.fromWeb(r.body as never) : '');
   });
 
-  for (const action of ['start', 'stop'] as const) {
-    app.post(`/api/v1/rig/nodes/:cameraId/record/${action}`, {
-      schema: { summary: `${action} one node, through this node`, tags: ['rig'], params: NodeParams },
+  // The per-camera controls an operator needs from whichever node the phone reached.
+  const actions: Array<{ path: string; timeoutMs: number; summary: string }> = [
+    { path: 'record/start', timeoutMs: 40_000, summary: 'Start one node' },
+    { path: 'record/stop', timeoutMs: 40_000, summary: 'Stop one node' },
+    { path: 'lockview', timeoutMs: 30_000, summary: 'Lock View on one node (its tone, its snapshot)' },
+    { path: 'selftest', timeoutMs: 130_000, summary: 'Test recording on one node' },
+  ];
+  for (const action of actions) {
+    app.post(`/api/v1/rig/nodes/:cameraId/${action.path}`, {
+      schema: { summary: `${action.summary}, through this node`, tags: ['rig'], params: NodeParams },
     }, async (req, reply) => {
-      const r = await relay(req, `/api/v1/record/${action}`, 'POST');
+      const r = await relay(req, `/api/v1/${action.path}`, 'POST', action.timeoutMs);
       if (r.local) {
-        const inner = await app.inject({ method: 'POST', url: `/api/v1/record/${action}`, headers: { host: 'localhost', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: (req.body ?? {}) as object });
+        const inner = await app.inject({ method: 'POST', url: `/api/v1/${action.path}`, headers: { host: 'localhost', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: (req.body ?? {}) as object });
         return reply.code(inner.statusCode).type('application/json; charset=utf-8').send(inner.body);
       }
       return reply.code(r.status).type(r.type).send(r.body);

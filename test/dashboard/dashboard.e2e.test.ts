@@ -252,6 +252,17 @@ test.serial('Lock View shows the snapshot; test recording shows its result', asy
   noConsoleErrors(t, b);
 });
 
+test.serial('Lock View on another camera goes through this node: its snapshot appears on its card', async (t) => {
+  const b = await open(t);
+  const l = card(b.page, 'CAM_L');
+  await l.locator('[data-action="lockview"]').click();
+  const img = l.locator('.snapshot img');
+  await img.waitFor({ state: 'visible', timeout: 20_000 });
+  t.regex(String(await img.getAttribute('src')), /^data:image\/jpeg;base64,\/9j\//);
+  t.regex(await l.locator('[data-f="result"]').innerText(), /Lock View: snapshot taken/);
+  noConsoleErrors(t, b);
+});
+
 test.serial('settings: a config error from the server appears next to its field; a valid change is saved', async (t) => {
   const b = await open(t);
   await b.page.locator('#tab-settings').click();

@@ -64,6 +64,8 @@ export async function capabilities() {
     rigRecordings: has('/api/v1/rig/recordings'),
     nodeProxy: has('/api/v1/rig/nodes/{cameraId}/record/start'),
     previewProxy: has('/api/v1/rig/nodes/{cameraId}/preview.jpg'),
+    lockviewProxy: has('/api/v1/rig/nodes/{cameraId}/lockview'),
+    selftestProxy: has('/api/v1/rig/nodes/{cameraId}/selftest'),
     shutdown: has('/api/v1/shutdown'),
     rigShutdown: has('/api/v1/rig/shutdown'),
     update: has('/api/v1/update/check') && has('/api/v1/update/apply'),

@@ -185,6 +185,8 @@ function unavailableReason(id, what) {
   const self = id === app.selfId;
   if (what === 'startstop') return self || app.caps?.nodeProxy ? null : `from ${id}'s own page (this node cannot relay yet)`;
   if (what === 'shutdown') return self && app.caps?.shutdown ? null : 'not available on this node yet';
+  if (what === 'lockview') return self || app.caps?.lockviewProxy ? null : `on ${id}'s own page`;
+  if (what === 'selftest') return self || app.caps?.selftestProxy ? null : `on ${id}'s own page`;
   return self ? null : `on ${id}'s own page`;
 }
 
@@ -218,15 +220,18 @@ function updateActions(id) {
   const rs = unavailableReason(id, 'startstop');
   set('start', rs, 'Start', st === 'recording' || st === 'armed');
   set('stop', rs, 'Stop', st !== 'recording' && st !== 'armed');
-  set('lockview', unavailableReason(id, 'other'), 'Lock View');
-  set('selftest', unavailableReason(id, 'other'), card.busy === 'selftest' ? 'Testing…' : 'Test recording', st === 'recording');
+  set('lockview', unavailableReason(id, 'lockview'), 'Lock View');
+  set('selftest', unavailableReason(id, 'selftest'), card.busy === 'selftest' ? 'Testing…' : 'Test recording', st === 'recording');
   const self = id === app.selfId;
   set('audio', unavailableReason(id, 'other'), self && app.config ? `Audio: ${app.config.audio.enabled ? 'on' : 'off'}` : 'Audio');
   set('mode', unavailableReason(id, 'other'), self && app.config ? `Mode: ${app.config.mode === 'development' ? 'Development' : 'Production'}` : 'Mode');
   set('shutdown', unavailableReason(id, 'shutdown'), 'Shut down');
   // Controls that only another node's page offers are listed once, not as a row of dead buttons.
-  for (const n of ['lockview', 'selftest', 'audio', 'mode']) if (!self) btn(n).hidden = true;
-  const text = self ? notes.join(' · ') : `Lock View, test recording, audio and mode: on ${id}'s own page.${notes.length ? ` ${notes.filter((x) => !/own page\.?$/.test(x) || /Start|Stop/.test(x)).join(' · ')}` : ''}`;
+  const remote = ['audio', 'mode', ...(app.caps?.lockviewProxy ? [] : ['lockview']), ...(app.caps?.selftestProxy ? [] : ['selftest'])];
+  for (const n of remote) if (!self) btn(n).hidden = true;
+  const names = { audio: 'audio', mode: 'mode', lockview: 'Lock View', selftest: 'test recording' };
+  const ownPage = remote.map((n) => names[n]);
+  const text = self ? notes.join(' · ') : `${ownPage.join(', ').replace(/^./, (c) => c.toUpperCase())}: on ${id}'s own page.${notes.length ? ` ${notes.filter((x) => !/own page\.?$/.test(x) || /Start|Stop/.test(x)).join(' · ')}` : ''}`;
   setText(card.el.querySelector('[data-f="unavailable"]'), text);
 }
 
@@ -257,7 +262,7 @@ async function nodeRecord(id, action) {
 async function lockView(id) {
   await busy(id, 'lockview', async (card) => {
     card.showResult('info', 'Lock View: taking a snapshot…');
-    const r = await api('POST', '/api/v1/lockview', {}, { timeoutMs: 25_000 });
+    const r = await api('POST', id === app.selfId ? '/api/v1/lockview' : `/api/v1/rig/nodes/${encodeURIComponent(id)}/lockview`, {}, { timeoutMs: 30_000 });
     if (r.ok) {
       card.showSnapshot(r.body.snapshot, `Lock View ${new Date().toLocaleTimeString()} · tone: ${r.body.tone ?? '—'}`);
       card.showResult('ok', 'Lock View: snapshot taken, kept for the next recording.');
@@ -268,7 +273,7 @@ async function lockView(id) {
 async function selfTest(id) {
   await busy(id, 'selftest', async (card) => {
     card.showResult('info', 'Test recording: recording 5 s with the current settings…');
-    const r = await api('POST', '/api/v1/selftest', { durationS: 5 }, { timeoutMs: 90_000 });
+    const r = await api('POST', id === app.selfId ? '/api/v1/selftest' : `/api/v1/rig/nodes/${encodeURIComponent(id)}/selftest`, { durationS: 5 }, { timeoutMs: 130_000 });
     if (!r.ok) { card.showResult('error', `Test recording failed to run: ${errorText(r)}`); return; }
     const t = r.body;
     const fps = t.measuredFps == null ? 'no frames' : `${t.measuredFps.toFixed(1)} of ${t.targetFps} fps`;

@@ -21,6 +21,16 @@ test.serial('three nodes: the rig view converges on every node, in field order',
     t.deepEqual(v.disagreements, []);
     t.is(v.mesh.connected.length, 2);
   }
+  // Per-camera controls through any node (the phone may reach only one).
+  const lv = await post(rig.nodes[0]!, '/api/v1/rig/nodes/CAM_R/lockview');
+  t.is(lv.statusCode, 200, lv.body);
+  t.regex(lv.json().snapshot, /^\/9j\//);
+  const preview = await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/rig/nodes/CAM_C/preview.jpg' });
+  t.is(preview.statusCode, 404, 'relayed as the owner answers: no preview while idle');
+  t.is(preview.json().error.code, 'PREVIEW_NOT_READY');
+  const unknown = await post(rig.nodes[0]!, '/api/v1/rig/nodes/CAM_X/lockview');
+  t.is(unknown.statusCode, 400);
+  t.is(unknown.json().error.field, 'cameraId');
   // A status change on one node reaches the others' view.
   await post(rig.nodes[0]!, '/api/v1/config', { camera: { position: 'left, moved to the 16 m line' } });
   await waitFor(async () => {
