@@ -9,7 +9,7 @@ import { statusRoutes } from './routes/status.js';
 import { configRoutes } from './routes/config.js';
 import { observabilityRoutes } from './routes/observability.js';
 import { eventRoutes } from './routes/events.js';
-import { recordRoutes } from './routes/record.js';
+import { recordRoutes, liveRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
 import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   configRoutes(app, deps);
   observabilityRoutes(app, deps);
   recordRoutes(app, deps);
+  liveRoutes(app, deps);
   rigRoutes(app, deps);
   fileRoutes(app, deps);
   offloadRoutes(app, deps);

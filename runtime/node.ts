@@ -105,6 +105,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   store.on('change', (after: Config) => {
     void sink.setMode(after.mode, after.logging.dir);
     board.patch({ mode: after.mode, video: videoOf(after), cameraPosition: after.camera.position });
+    if (board.snapshot().live.state !== 'on') board.patch({ live: { state: after.live.enabled ? 'off' : 'disabled', reason: null, url: null } });
   });
 
   const app = await buildApp({
@@ -169,6 +170,7 @@ function initialStatus(c: Config) {
     cpu: { loadPercent: null },
     sync: { offsetMs: null, confidence: null, source: null },
     network: { mode: 'unknown' as const },
+    live: { state: c.live.enabled ? 'off' as const : 'disabled' as const, reason: null, url: null },
     version: softwareVersion,
   };
 }

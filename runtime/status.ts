@@ -42,6 +42,11 @@ export const NodeStatusSchema = z.object({
     offsetMs: z.number().nullable(), confidence: z.enum(['high', 'medium', 'low', 'none']).nullable(), source: z.string().nullable(),
   }),
   network: z.object({ mode: z.enum(['mesh', 'ap', 'unknown']) }),
+  live: z.object({
+    state: z.enum(['disabled', 'off', 'on']).describe('Grandma Mode live stream'),
+    reason: z.string().nullable().describe('Why it is off (e.g. CPU load too high)'),
+    url: z.string().nullable().describe('HLS playlist while on'),
+  }),
   warnings: z.array(Warning),
   version: z.string(),
   uptimeS: z.number(),

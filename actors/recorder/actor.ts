@@ -57,6 +57,8 @@ export interface RecorderDeps {
   tone: () => Promise<TonePlayer>;
   log: Logger;
   now?: () => number;
+  /** How often the live stream's CPU guard looks at the load (tests shorten it). */
+  liveCheckMs?: number;
   /** Test seams: shorter watchdogs, a fake camera check. */
   session?: { stallTimeoutMs?: number; stopGraceMs?: number; startTimeoutMs?: number };
 }
@@ -73,6 +75,24 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   let self: Ref<RecorderMsg> | null = null;
   const toSelf = (m: RecorderMsg): void => { if (self) dispatch(self, m); };
   const previewPath = () => join(deps.config().storage.dataDir, '.preview', `${deps.config().camera.id}.jpg`);
+  const liveDir = () => join(deps.config().storage.dataDir, '.live', deps.config().camera.id);
+
+  /**
+   * Grandma Mode must never cost the recording: while it runs, CPU load (sampled by the
+   * Housekeeper) above the configured limit twice in a row switches it off for this session.
+   */
+  const watchCpu = (session: RecordingSession): void => {
+    let over = 0;
+    const timer = setInterval(() => {
+      if (!session.liveActive) { if (session.state === 'stopped' || session.state === 'failed') clearInterval(timer); return; }
+      const load = deps.board.snapshot().cpu.loadPercent;
+      const limit = deps.config().live.maxCpuPercent;
+      over = load !== null && load > limit ? over + 1 : 0;
+      if (over >= 2) session.stopLive(`CPU load ${load} % above ${limit} %: live stream switched off to protect the recording`);
+    }, deps.liveCheckMs ?? 2000);
+    timer.unref();
+    session.on('ended', () => clearInterval(timer));
+  };
 
   const publish = (s: State, extra: Partial<Parameters<StatusBoard['patch']>[0]> = {}): void => {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
@@ -87,8 +107,14 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, softwareVersion,
       snapshot: state.snapshot, preset: cfg.video.preset, previewPath: previewPath(),
       plannedDurationS: null,
+      live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
+    session.on('live', (l) => {
+      deps.board.patch({ live: { state: l.active ? 'on' : 'off', reason: l.reason, url: l.active ? '/api/v1/live/live.m3u8' : null } });
+      if (!l.active && l.reason && l.reason !== 'recording stopped') deps.log.warn({ code: 'LIVE_OFF' }, `live stream off: ${l.reason}`);
+    });
+    watchCpu(session);
     session.on('health', (h) => deps.board.patch({
       encoder: { fps: round(h.fps), droppedFrames: h.droppedFrames, speed: h.speed, keepingUp: h.keepingUp },
     }));

@@ -174,6 +174,32 @@ export function buildPreviewCommand(opts: { previewPath: string; everyS?: number
   };
 }
 
+/**
+ * Grandma Mode: a low-resolution live stream for phones, re-encoded from a copy of the
+ * recording's bytes into short HLS segments (plays natively in phone browsers). ultrafast
+ * and zerolatency keep its CPU cost and delay small; it runs at the lowest priority.
+ */
+export function buildLiveCommand(opts: { dir: string; height: number; bitrateMbps: number; fps: number; audio: boolean; ffmpegPath?: string }): Argv {
+  const kbps = Math.round(opts.bitrateMbps * 1000);
+  return {
+    file: 'nice',
+    args: [
+      '-n', '19', opts.ffmpegPath ?? 'ffmpeg',
+      '-hide_banner', '-nostats', '-nostdin', '-loglevel', 'error',
+      '-f', 'mp4', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+      '-map', '0:v', ...(opts.audio ? ['-map', '0:a?', '-c:a', 'aac', '-b:a', '96k'] : []),
+      '-vf', `scale=-2:${opts.height}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
+      '-g', String(opts.fps), '-keyint_min', String(opts.fps), '-sc_threshold', '0',
+      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '6',
+      '-hls_flags', 'delete_segments+independent_segments+omit_endlist',
+      '-hls_segment_filename', `${opts.dir}/live-%05d.ts`,
+      `${opts.dir}/live.m3u8`,
+    ],
+  };
+}
+
 function validate(spec: EncodeSpec): void {
   for (const [name, v] of [['width', spec.width], ['height', spec.height], ['fps', spec.fps]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);

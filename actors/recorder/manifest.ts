@@ -48,6 +48,8 @@ export const ManifestSchema = z.object({
     .optional(),
   errors: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
   recoveredAt: z.number().optional(),
+  /** Bytes of a half-written last fragment that recovery cut off (they could not be decoded). */
+  recoveryTrimmedBytes: z.number().int().optional(),
   /** Epoch ms when an offload tool confirmed a verified copy (sha256 matched). */
   offloadedAt: z.number().optional(),
   /** Epoch ms when the video was deleted from this node after a verified offload; the manifest stays. */

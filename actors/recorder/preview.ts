@@ -1,38 +1,62 @@
-import { buildPreviewCommand } from './command.js';
+import { buildPreviewCommand, type Argv } from './command.js';
 import type { ProcessRunner, RunningProcess } from './runner.js';
 
 /**
- * Best-effort preview stills: a separate ffmpeg decodes the keyframes of a copy of the
- * recording's bytes. It must never slow the recording down, so when it falls behind we drop
- * it (and say so) rather than buffer without bound or apply backpressure to the writer.
+ * A best-effort consumer of a copy of the recording's bytes (preview stills, the live
+ * stream): a separate ffmpeg reads them on stdin. It must never slow the recording down, so
+ * when it falls behind it is dropped (and says so) rather than buffering without bound or
+ * applying backpressure to the writer.
  */
-export interface PreviewOptions {
+export interface TapOptions {
   runner: ProcessRunner;
-  previewPath: string;
-  everyS?: number;
-  ffmpegPath?: string;
-  /** Bytes allowed to queue in front of the preview process before it is dropped. */
+  argv: Argv;
+  /** What it is, for messages ("preview", "live stream"). */
+  name: string;
+  /** Bytes allowed to queue in front of the process before it is dropped. */
   maxQueuedBytes?: number;
   onDropped?: (reason: string) => void;
 }
 
+export interface PreviewOptions extends Omit<TapOptions, 'argv' | 'name'> {
+  previewPath: string;
+  everyS?: number;
+  ffmpegPath?: string;
+}
+
+/** Preview stills: keyframes of the recording decoded about every 2 s. */
 export class PreviewProcess {
+  private readonly tap: TapProcess;
+
+  constructor(opts: PreviewOptions) {
+    this.tap = new TapProcess({
+      ...opts,
+      name: 'preview',
+      argv: buildPreviewCommand({
+        previewPath: opts.previewPath,
+        ...(opts.everyS !== undefined ? { everyS: opts.everyS } : {}),
+        ...(opts.ffmpegPath !== undefined ? { ffmpegPath: opts.ffmpegPath } : {}),
+      }),
+    });
+  }
+
+  start(): void { this.tap.start(); }
+  feed(chunk: Buffer): void { this.tap.feed(chunk); }
+  stop(graceMs?: number): Promise<void> { return this.tap.stop(graceMs); }
+  get droppedReason(): string | null { return this.tap.droppedReason; }
+}
+
+export class TapProcess {
   private proc: RunningProcess | null = null;
   private dropped: string | null = null;
 
-  constructor(private readonly opts: PreviewOptions) {}
+  constructor(private readonly opts: TapOptions) {}
 
   start(): void {
-    const argv = buildPreviewCommand({
-      previewPath: this.opts.previewPath,
-      ...(this.opts.everyS !== undefined ? { everyS: this.opts.everyS } : {}),
-      ...(this.opts.ffmpegPath !== undefined ? { ffmpegPath: this.opts.ffmpegPath } : {}),
-    });
-    this.proc = this.opts.runner.spawn(argv, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe' });
-    this.proc.stdin?.on('error', (err: Error) => this.drop(`preview input closed: ${err.message}`));
+    this.proc = this.opts.runner.spawn(this.opts.argv, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe' });
+    this.proc.stdin?.on('error', (err: Error) => this.drop(`${this.opts.name} input closed: ${err.message}`));
     this.proc.stderr?.resume();
     void this.proc.exit.then((e) => {
-      if (!this.dropped && this.proc) this.drop(`preview ffmpeg exited (${e.spawnError ?? e.signal ?? e.code})`);
+      if (!this.dropped && this.proc) this.drop(`${this.opts.name} ffmpeg exited (${e.spawnError ?? e.signal ?? e.code})`);
     });
   }
 
@@ -44,7 +68,7 @@ export class PreviewProcess {
     const stdin = this.proc?.stdin;
     if (!stdin || this.dropped || stdin.destroyed) return;
     if (stdin.writableLength > (this.opts.maxQueuedBytes ?? 8 * 1024 * 1024)) {
-      this.drop('preview fell behind the recording');
+      this.drop(`${this.opts.name} fell behind the recording`);
       return;
     }
     stdin.write(chunk);
@@ -63,7 +87,12 @@ export class PreviewProcess {
     }
   }
 
-  private drop(reason: string): void {
+  get running(): boolean {
+    return this.proc !== null && this.dropped === null;
+  }
+
+  /** Switches it off on purpose (e.g. CPU load too high); the recording goes on. */
+  drop(reason: string): void {
     if (this.dropped) return;
     this.dropped = reason;
     const proc = this.proc;

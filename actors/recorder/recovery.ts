@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { trimPartialFragment } from './fmp4.js';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +60,9 @@ async function rebuild(
   prev: Manifest | null,
   deps: RecoveryDeps,
 ): Promise<Manifest> {
+  // A crash leaves the last fragment half-written: cut it off, so the file decodes cleanly to
+  // its end and the checksum names what the analyst will get.
+  const trimmedBytes = await trimPartialFragment(path);
   const [sha256, info, st] = [await sha256File(path), await probeMedia(deps.runner, path, deps.ffprobePath), await stat(path)];
   const codec = info.codec === 'hevc' ? 'h265' : info.codec === 'h264' ? 'h264' : (prev?.video.codec ?? 'h264');
   return {
@@ -88,6 +92,7 @@ async function rebuild(
     inProgress: false,
     stopReason: prev?.stopReason ?? 'recovered-after-crash',
     recoveredAt: deps.now(),
+    ...(trimmedBytes > 0 ? { recoveryTrimmedBytes: trimmedBytes } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ import { HashingWriter, type HashResult, type WriterFs } from './hashing-writer.
 import { manifestFileName, recordingFileName, type Manifest } from './manifest.js';
 import { EncoderProcess, type EncoderExit } from './process.js';
 import type { ProgressSnapshot } from './progress.js';
-import { PreviewProcess } from './preview.js';
+import { PreviewProcess, TapProcess } from './preview.js';
+import { buildLiveCommand } from './command.js';
 import type { ProcessRunner } from './runner.js';
 
 /**
@@ -44,6 +45,8 @@ export interface SessionOptions extends RecordingSettings {
   tune?: string | null;
   /** Where the preview JPEG goes; null = no preview. */
   previewPath?: string | null;
+  /** Grandma Mode: a low-resolution HLS live stream into this directory; null = off. */
+  live?: { dir: string; height: number; bitrateMbps: number } | null;
   previewEveryS?: number;
   /** An h265 failure this soon after spawn is treated as "HEVC does not work here". */
   codecFallbackWindowMs?: number;
@@ -102,7 +105,11 @@ export interface SessionEvents {
   error: (err: RigError) => void;
   /** The session ended, asked for or not. */
   ended: (r: SessionResult) => void;
+  /** The Grandma Mode live stream went on or off (with why). */
+  live: (state: LiveState) => void;
 }
+
+export interface LiveState { active: boolean; reason: string | null }
 
 interface Attempt {
   codec: VideoCodec;
@@ -110,6 +117,7 @@ interface Attempt {
   encoder: EncoderProcess;
   writer: HashingWriter;
   preview: PreviewProcess | null;
+  live: TapProcess | null;
   spawnAt: number;
   firstFrameAt: number | null;
   last: ProgressSnapshot | null;
@@ -145,6 +153,7 @@ export class RecordingSession {
     health: new Set(),
     error: new Set(),
     ended: new Set(),
+    live: new Set(),
   };
   private readonly errors: RigError[] = [];
   private ending: Promise<SessionResult> | null = null;
@@ -307,8 +316,16 @@ export class RecordingSession {
           onDropped: (reason) => this.emit('error', new RigError('PREVIEW_DROPPED', reason)),
         })
       : null;
+    const live = opts.live
+      ? new TapProcess({
+          runner: deps.runner,
+          name: 'live stream',
+          argv: buildLiveCommand({ ...opts.live, fps: opts.fps, audio: opts.audio, ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}) }),
+          onDropped: (reason) => this.emit('live', { active: false, reason }),
+        })
+      : null;
     const attempt: Attempt = {
-      codec: cmd.codec, cmd, preview, spawnAt: deps.clock.now(), firstFrameAt: null, last: null, failure: null,
+      codec: cmd.codec, cmd, preview, live, spawnAt: deps.clock.now(), firstFrameAt: null, last: null, failure: null,
       ready, settleReady, window: [],
       encoder: new EncoderProcess(cmd, {
         runner: deps.runner,
@@ -331,7 +348,7 @@ export class RecordingSession {
       ...(opts.fsyncIntervalMs !== undefined ? { syncIntervalMs: opts.fsyncIntervalMs } : {}),
       now: () => deps.clock.now(),
       onError: (err) => this.onAttemptError(attempt, err),
-      ...(preview ? { onChunk: (c: Buffer) => preview.feed(c) } : {}),
+      ...(preview || live ? { onChunk: (c: Buffer) => { preview?.feed(c); live?.feed(c); } } : {}),
     });
     try {
       await attempt.writer.open();
@@ -345,7 +362,22 @@ export class RecordingSession {
       return attempt;
     }
     preview?.start();
+    if (live) {
+      await mkdir(opts.live!.dir, { recursive: true }).catch(() => undefined);
+      live.start();
+      this.emit('live', { active: true, reason: null });
+    }
     return attempt;
+  }
+
+  /** Switches the live stream off (e.g. the CPU is needed by the recording); the recording goes on. */
+  stopLive(reason: string): void {
+    const live = this.attempt?.live;
+    if (live?.running) live.drop(reason);
+  }
+
+  get liveActive(): boolean {
+    return this.attempt?.live?.running ?? false;
   }
 
   private onProgress(a: Attempt, snap: ProgressSnapshot, at: number): void {
@@ -428,6 +460,7 @@ export class RecordingSession {
     await a.encoder.stop().catch(() => undefined);
     await a.writer?.done.catch(() => undefined);
     await a.preview?.stop();
+    await a.live?.stop();
     await unlink(this.filePath).catch(() => undefined);
   }
 
@@ -450,6 +483,10 @@ export class RecordingSession {
       hash = a.writer.partialResult;
     }
     await a.preview?.stop();
+    if (a.live) {
+      await a.live.stop();
+      this.emit('live', { active: false, reason: 'recording stopped' });
+    }
     const stoppedAt = this.deps.clock.now();
     const problem = failure ?? exit.error ?? writeError;
     if (problem && !this.errors.includes(problem)) this.errors.push(problem);

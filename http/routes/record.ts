@@ -86,3 +86,27 @@ export function recordRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
   });
 }
+
+const LiveFile = z.strictObject({ file: z.string().regex(/^live(?:\.m3u8|-\d{5}\.ts)$/, 'not a live stream file') });
+
+/** Grandma Mode: the HLS playlist and segments, while the live stream is on. */
+export function liveRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/api/v1/live/:file', {
+    schema: { summary: 'Grandma Mode live stream (HLS), while recording with live.enabled', tags: ['recording'], params: LiveFile },
+  }, async (req, reply) => {
+    const { file } = req.params as z.infer<typeof LiveFile>;
+    const cfg = deps.config.current;
+    if (deps.board.snapshot().live.state !== 'on') {
+      throw new HttpError(404, 'LIVE_OFF', cfg.live.enabled ? 'the live stream runs only while recording (and not under high CPU load)' : 'Grandma Mode is off (config live.enabled)');
+    }
+    try {
+      const body = await readFile(join(cfg.storage.dataDir, '.live', cfg.camera.id, file));
+      return reply
+        .type(file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t')
+        .header('cache-control', file.endsWith('.m3u8') ? 'no-store' : 'max-age=60')
+        .send(body);
+    } catch {
+      throw new HttpError(404, 'NOT_FOUND', `${file} is not (or no longer) there`);
+    }
+  });
+}

@@ -86,6 +86,15 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
     return reply.send(r.body ? Readable.fromWeb(r.body as never) : '');
   });
 
+  app.get('/api/v1/rig/nodes/:cameraId/live/:file', {
+    schema: { summary: 'A node\'s Grandma Mode live stream (HLS) through this node', tags: ['rig'], params: z.strictObject({ cameraId: CameraId, file: z.string().regex(/^live(?:\.m3u8|-\d{5}\.ts)$/) }) },
+  }, async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const r = await relay(req, `/api/v1/live/${file}`, 'GET', 10_000);
+    if (r.local) return reply.redirect(`/api/v1/live/${file}`, 307);
+    return reply.code(r.status).type(r.type).header('cache-control', 'no-store').send(r.body);
+  });
+
   // The per-camera controls an operator needs from whichever node the phone reached.
   const actions: Array<{ path: string; timeoutMs: number; summary: string }> = [
     { path: 'record/start', timeoutMs: 40_000, summary: 'Start one node' },

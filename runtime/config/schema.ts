@@ -53,6 +53,14 @@ export const ConfigSchema = z.strictObject({
     enabled: z.boolean().default(true).describe('Record an audio track'),
     device: z.string().nullable().default(null).describe('ALSA capture device for real cameras (e.g. hw:1,0)'),
   }).default({ enabled: true, device: null }),
+  live: z.strictObject({
+    enabled: z.boolean().default(false)
+      .describe('Grandma Mode: a low-resolution live stream for phones, made from a copy of the recording'),
+    height: z.number().int().min(144).max(1080).default(720).describe('Live stream height in pixels'),
+    bitrateMbps: z.number().min(0.5).max(8).default(3).describe('Live stream bitrate (2–4 Mbps suits phones)'),
+    maxCpuPercent: z.number().min(10).max(100).default(85)
+      .describe('The live stream switches itself off when CPU load stays above this'),
+  }).default({ enabled: false, height: 720, bitrateMbps: 3, maxCpuPercent: 85 }),
   recording: z.strictObject({
     plannedDurationMin: z.number().min(1).max(600).default(110).describe('Minutes a recording must fit on disk'),
   }).default({ plannedDurationMin: 110 }),

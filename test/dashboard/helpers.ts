@@ -47,11 +47,12 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port P with P..P+2 (HTTP) and P+100..P+102 (rig DHT, UDP) all free a moment ago. */
+/** A base port P with P..P+2 (HTTP), P+100..P+102 (rig DHT, UDP) and P+200..P+202 (beacons, UDP) all free a moment ago. */
 export async function freeBasePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const p = 20_000 + Math.floor(Math.random() * 30_000);
-    const checks = await Promise.all([0, 1, 2].flatMap((k) => [tcpFree(p + k), udpFree(p + 100 + k)]));
+    // HTTP on P..P+2, the rig DHT on P+100.., LAN beacons on P+200.. (see runtime/demo.ts).
+    const checks = await Promise.all([0, 1, 2].flatMap((k) => [tcpFree(p + k), udpFree(p + 100 + k), udpFree(p + 200 + k)]));
     if (checks.every(Boolean)) return p;
   }
   throw new Error('no free port range found');

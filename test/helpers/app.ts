@@ -21,6 +21,7 @@ export function blankStatus(): Omit<NodeStatus, 'warnings' | 'uptimeS' | 'update
     storage: { freeBytes: null, totalBytes: null, minutesLeft: null },
     batteryPercent: null, temperatureC: null, cpu: { loadPercent: null },
     sync: { offsetMs: null, confidence: null, source: null }, network: { mode: 'unknown' }, version: 'test',
+    live: { state: 'disabled', reason: null, url: null },
   };
 }
 

@@ -8,7 +8,7 @@ import { sparkline } from './spark.js';
 const FACTS = [
   ['session', 'Session'], ['video', 'Video'], ['encoder', 'Encoder'], ['storage', 'Free space'],
   ['battery', 'Battery'], ['temp', 'Temperature'], ['sync', 'Sync offset'], ['mode', 'Mode'],
-  ['audio', 'Audio'], ['version', 'Version'],
+  ['audio', 'Audio'], ['live', 'Live view'], ['version', 'Version'],
 ];
 
 const STATE_LABEL = { idle: 'IDLE', armed: 'ARMED', recording: 'REC', stopping: 'STOPPING', error: 'ERROR' };
@@ -40,6 +40,27 @@ export function createCard(cameraId, actions) {
   );
   const factRow = (k) => facts[FACTS.findIndex(([key]) => key === k)];
 
+  // Grandma Mode: the low-resolution HLS stream, played in the page (phones play HLS natively).
+  let liveUrl = null;
+  const watch = h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'watch-live', hidden: true }, 'Watch');
+  const video = h('video', { controls: true, playsinline: true, muted: true, hidden: true, class: 'live-video', width: 320, height: 180 });
+  watch.addEventListener('click', () => {
+    if (!liveUrl) return;
+    const on = video.hidden;
+    video.hidden = !on;
+    setText(watch, on ? 'Hide' : 'Watch');
+    if (on) { video.src = liveUrl; video.play?.().catch(() => undefined); } else { video.pause?.(); video.removeAttribute('src'); video.load?.(); }
+  });
+  f.live.after(' ', watch);
+  el.querySelector('figure.preview').after(video);
+  const updateLive = (live, node) => {
+    const on = live?.state === 'on';
+    liveUrl = on ? (node.self ? live.url : `/api/v1/rig/nodes/${encodeURIComponent(cameraId)}/live/live.m3u8`) : null;
+    setText(f.live, !live || live.state === 'disabled' ? 'off (Grandma Mode not enabled)' : on ? 'on' : `off${live.reason ? `: ${live.reason}` : ' (starts with the recording)'}`);
+    watch.hidden = !on;
+    if (!on && !video.hidden) { video.hidden = true; video.removeAttribute('src'); setText(watch, 'Watch'); }
+  };
+
   return {
     el, img, f, cameraId,
     update(node, ctx) {
@@ -69,6 +90,7 @@ export function createCard(cameraId, actions) {
       setText(f.mode, s?.mode ?? '—');
       setText(f.version, s?.version ?? '—');
       factRow('audio').hidden = !node.self;
+      updateLive(s?.live, node);
       setText(f.audio, ctx.config ? (ctx.config.audio?.enabled ? 'on' : 'off') : '—');
 
       const warnings = s?.warnings ?? [];
