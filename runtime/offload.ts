@@ -34,7 +34,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const auth: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const list = await f(`${base}/api/v1/rig/recordings`);
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
-  const { recordings } = await list.json() as { recordings: Array<RemoteManifest & Record<string, unknown>> };
+  const { recordings, sessions = {} } = await list.json() as { recordings: Array<RemoteManifest & Record<string, unknown>>; sessions?: Record<string, unknown> };
   const summary: OffloadSummary = { copied: [], skipped: [], failed: [] };
 
   for (const m of recordings) {
@@ -62,6 +62,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
         print(`verified ${m.cameraId} ${m.file} (${(m.sizeBytes / 1e6).toFixed(1)} MB)`);
       }
       await writeFile(join(dir, `${m.sessionId}_${m.cameraId}.json`), `${JSON.stringify(m, null, 2)}\n`);
+      if (sessions[m.sessionId]) await writeFile(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
       if (!m.offloaded) {
         const c = await f(`${base}/api/v1/recordings/confirm`, {
           method: 'POST', headers: { 'content-type': 'application/json', ...auth },

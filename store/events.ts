@@ -65,6 +65,21 @@ export const ConfirmEventSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/)
 })
 
+/** What the operator wrote about a session (teams, venue, notes); the newest edit wins. */
+export const SessionMetaSchema = z.strictObject({
+  home: z.string().max(100).optional(),
+  away: z.string().max(100).optional(),
+  venue: z.string().max(200).optional(),
+  notes: z.string().max(2000).optional()
+})
+
+export const SessionEventSchema = z.object({
+  ...base,
+  type: z.literal('session'),
+  sessionId: id,
+  meta: SessionMetaSchema
+})
+
 export const HeartbeatEventSchema = z.object({
   ...base,
   type: z.literal('heartbeat')
@@ -76,6 +91,7 @@ export const RigEventSchema = z.discriminatedUnion('type', [
   CommandEventSchema,
   AckEventSchema,
   ConfirmEventSchema,
+  SessionEventSchema,
   HeartbeatEventSchema
 ])
 
@@ -86,6 +102,8 @@ export type CommandEvent = z.infer<typeof CommandEventSchema>
 export type AckEvent = z.infer<typeof AckEventSchema>
 export type ConfirmEvent = z.infer<typeof ConfirmEventSchema>
 export type HeartbeatEvent = z.infer<typeof HeartbeatEventSchema>
+export type SessionEvent = z.infer<typeof SessionEventSchema>
+export type SessionMeta = z.infer<typeof SessionMetaSchema>
 export type RigEvent = z.infer<typeof RigEventSchema>
 export type RigEventType = RigEvent['type']
 

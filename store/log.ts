@@ -25,6 +25,7 @@ import {
   type ConfirmEvent,
   type ManifestEvent,
   type RigEvent,
+  type SessionEvent,
   type StatusEvent
 } from './events.js'
 import { CoreReader } from './reader.js'
@@ -97,6 +98,7 @@ interface OwnState {
   commands: Map<string, CommandEvent>
   acks: Map<string, AckEvent>
   confirms: Map<string, ConfirmEvent>
+  sessions: Map<string, SessionEvent>
 }
 
 export interface RigLogEvents {
@@ -122,7 +124,8 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     manifests: new Map(),
     commands: new Map(),
     acks: new Map(),
-    confirms: new Map()
+    confirms: new Map(),
+    sessions: new Map()
   }
   private base = 0
   private writing: Promise<unknown> = Promise.resolve()
@@ -403,6 +406,8 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     const restated: RigEvent[] = [
       ...(this.state.status ? [this.state.status] : []),
       ...this.state.manifests.values(),
+      // Session notes live as long as the recordings they describe: kept like manifests.
+      ...this.state.sessions.values(),
       ...young(this.state.commands),
       ...young(this.state.acks),
       ...young(this.state.confirms),
@@ -435,6 +440,9 @@ export class RigLog extends EventEmitter<RigLogEvents> {
         break
       case 'confirm':
         this.state.confirms.set(`${event.cameraId}/${event.file}`, event)
+        break
+      case 'session':
+        this.state.sessions.set(event.sessionId, event)
         break
       case 'heartbeat':
         break

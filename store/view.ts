@@ -6,7 +6,8 @@ import type {
   AckEvent,
   CommandEvent,
   ManifestRecord,
-  RigEvent
+  RigEvent,
+  SessionMeta
 } from './events.js'
 
 /** One event as the log hands it over. */
@@ -61,15 +62,23 @@ export interface Confirmation {
   by: string
 }
 
+export interface SessionNotes {
+  meta: SessionMeta
+  stamp: Stamp
+  by: string
+}
+
 export interface RigState {
   nodes: ReadonlyMap<string, NodeState>
   commands: ReadonlyMap<string, CommandState>
+  /** Operator notes per session id (teams, venue, notes); the newest edit from any node wins. */
+  sessions: ReadonlyMap<string, SessionNotes>
   /** Offload confirmations by `${cameraId}/${file}`. */
   confirmations: ReadonlyMap<string, Confirmation>
 }
 
 export function emptyRigState(): RigState {
-  return { nodes: new Map(), commands: new Map(), confirmations: new Map() }
+  return { nodes: new Map(), commands: new Map(), confirmations: new Map(), sessions: new Map() }
 }
 
 function touchNode(prev: NodeState | undefined, rec: ReceivedEvent): NodeState {
@@ -110,7 +119,7 @@ function commandEntry(state: RigState, commandId: string): CommandState {
 export function reduceRig(state: RigState, rec: ReceivedEvent): RigState {
   const node = touchNode(state.nodes.get(rec.cameraId), rec)
   const stamp: Stamp = { key: rec.key, index: rec.index, at: rec.event.at }
-  let { commands, confirmations } = state
+  let { commands, confirmations, sessions } = state
   const ev = rec.event
 
   switch (ev.type) {
@@ -152,11 +161,18 @@ export function reduceRig(state: RigState, rec: ReceivedEvent): RigState {
       }
       break
     }
+    case 'session': {
+      const prev = sessions.get(ev.sessionId)
+      if (newer(stamp, prev ? prev.stamp : null)) {
+        sessions = withEntry(sessions, ev.sessionId, { meta: ev.meta, stamp, by: rec.cameraId })
+      }
+      break
+    }
     case 'heartbeat':
       break
   }
 
-  return { nodes: withEntry(state.nodes, rec.cameraId, node), commands, confirmations }
+  return { nodes: withEntry(state.nodes, rec.cameraId, node), commands, confirmations, sessions }
 }
 
 export interface SnapshotInput {

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../runtime/atomic-write.js';
+import { SessionMetaSchema, type SessionMeta } from '../../store/events.js';
 import { query, type Ref } from 'nact';
 import type { Config } from '../../runtime/config/schema.js';
 import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
@@ -211,6 +214,34 @@ export class RigNode extends EventEmitter {
         return (s.state === 'armed' || s.state === 'recording') && s.sessionId ? { sessionId: s.sessionId, phase: s.state } : null;
       },
     };
+  }
+
+  /** The operator's notes on a session (teams, venue, notes), from the rig view or this node's copy. */
+  async sessionMeta(sessionId: string): Promise<SessionMeta> {
+    return (await this.sessions())[sessionId] ?? {};
+  }
+
+  /** Every session's notes known here: the rig's (newest edit wins) over this node's own copies. */
+  async sessions(): Promise<Record<string, SessionMeta>> {
+    const dir = join(this.#d.config.storage.dataDir, '.sessions');
+    const out: Record<string, SessionMeta> = {};
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      const parsed = SessionMetaSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8').catch(() => '{}')));
+      if (parsed.success) out[name.slice(0, -5)] = parsed.data;
+    }
+    for (const [id, notes] of this.#store?.view.state.sessions ?? []) out[id] = notes.meta;
+    return out;
+  }
+
+  /** Saves notes on a session on this node and, through the rig log, on every node. */
+  async setSessionMeta(sessionId: string, meta: SessionMeta): Promise<SessionMeta> {
+    const dir = join(this.#d.config.storage.dataDir, '.sessions');
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, `${sessionId}.json`), `${JSON.stringify(meta, null, 2)}\n`);
+    await this.#store?.log.append({ type: 'session', at: this.#now(), sessionId, meta });
+    this.#changed();
+    return meta;
   }
 
   /** Records an offload confirmation in the rig log, and republishes the manifest now marked offloaded. */

@@ -5,6 +5,7 @@ import { HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
 import { SessionId, newSessionId } from './record.js';
 import { CameraId } from '../../runtime/config/schema.js';
+import { SessionMetaSchema } from '../../store/events.js';
 import type { AppDeps } from '../deps.js';
 
 const StartAllBody = optionalBody(z.strictObject({
@@ -25,7 +26,22 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/api/v1/rig', { schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'] } }, async () => rig().snapshot());
 
-  app.get('/api/v1/rig/recordings', { schema: { summary: 'Every node\'s manifests', tags: ['rig'] } }, async () => ({ recordings: await rig().recordings() }));
+  app.get('/api/v1/rig/recordings', { schema: { summary: 'Every node\'s manifests, and the notes on each session', tags: ['rig'] } },
+    async () => ({ recordings: await rig().recordings(), sessions: await rig().sessions() }));
+
+  const SessionParams = z.strictObject({ sessionId: SessionId });
+  app.get('/api/v1/sessions/:sessionId', {
+    schema: { summary: 'Notes on a session (teams, venue, notes)', tags: ['rig'], params: SessionParams },
+  }, async (req) => {
+    const { sessionId } = req.params as z.infer<typeof SessionParams>;
+    return { sessionId, meta: await rig().sessionMeta(sessionId) };
+  });
+  app.post('/api/v1/sessions/:sessionId', {
+    schema: { summary: 'Save notes on a session; they reach every node with the rig log', tags: ['rig'], params: SessionParams, body: SessionMetaSchema },
+  }, async (req) => {
+    const { sessionId } = req.params as z.infer<typeof SessionParams>;
+    return { sessionId, meta: await rig().setSessionMeta(sessionId, req.body as z.infer<typeof SessionMetaSchema>) };
+  });
 
   app.post('/api/v1/rig/record/start', {
     schema: { summary: 'Start every camera together (leaderless); answers per node', tags: ['rig'], body: StartAllBody },

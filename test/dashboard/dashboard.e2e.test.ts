@@ -409,18 +409,32 @@ test.serial('a killed node\'s card turns stale and the rig disagreement is shown
   noConsoleErrors(t, b);
 });
 
-test.serial('session details are kept on this phone across reloads', async (t) => {
+test.serial('session details typed before kick-off are stored with the session on every node', async (t) => {
   const b = await open(t);
   const form = b.page.locator('#session-form');
   await form.locator('[name="home"]').fill('Hometown FC');
   await form.locator('[name="away"]').fill('Away United');
   await form.locator('[name="venue"]').fill('North pitch');
   await form.locator('button[type="submit"]').click();
-  t.regex(await b.page.locator('#session-saved').innerText(), /Saved on this phone/);
+  t.regex(await b.page.locator('#session-saved').innerText(), /saved with the session when it starts/);
+  const start = await fetch(`${demo.url('CAM_R')}/api/v1/rig/record/start`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: 'meta-test' }),
+  });
+  t.is(start.status, 200);
+  t.teardown(async () => { await fetch(`${demo.url('CAM_R')}/api/v1/rig/record/stop`, { method: 'POST' }); });
+  await waitUntil(async () => /session meta-test/.test(await b.page.locator('#session-id').innerText()), 10_000);
+  // Sent by the page to R, replicated to C through the rig log.
+  const onC = await waitUntil(async () => {
+    const r = await rest('CAM_C', '/api/v1/sessions/meta-test');
+    return r.meta?.home ? r : null;
+  }, 10_000, 200);
+  t.deepEqual(onC.meta, { home: 'Hometown FC', away: 'Away United', venue: 'North pitch' });
   await b.page.reload();
   await b.page.waitForSelector('body[data-ready="1"]');
+  await waitUntil(async () => (await form.locator('[name="venue"]').inputValue()) === 'North pitch', 5000);
   t.is(await form.locator('[name="home"]').inputValue(), 'Hometown FC');
-  t.is(await form.locator('[name="venue"]').inputValue(), 'North pitch');
+  const recs = await rest('CAM_C', '/api/v1/rig/recordings');
+  t.is(recs.sessions['meta-test'].venue, 'North pitch');
   noConsoleErrors(t, b);
 });
 

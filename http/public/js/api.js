@@ -65,6 +65,7 @@ export async function capabilities() {
     nodeProxy: has('/api/v1/rig/nodes/{cameraId}/record/start'),
     previewProxy: has('/api/v1/rig/nodes/{cameraId}/preview.jpg'),
     lockviewProxy: has('/api/v1/rig/nodes/{cameraId}/lockview'),
+    sessions: has('/api/v1/sessions/{sessionId}'),
     selftestProxy: has('/api/v1/rig/nodes/{cameraId}/selftest'),
     shutdown: has('/api/v1/shutdown'),
     rigShutdown: has('/api/v1/rig/shutdown'),

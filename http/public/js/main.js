@@ -390,7 +390,7 @@ onAnswer((status, body) => {
 const session = sessionForm(() => {
   const rec = [...app.view.values()].find((n) => n.status?.sessionId && n.status.state === 'recording');
   return rec?.status.sessionId ?? 'next';
-});
+}, () => Boolean(app.caps?.sessions));
 const settingsUi = settingsView(app);
 const recs = recordingsView(app);
 

@@ -1,34 +1,62 @@
 import { $ } from './dom.js';
+import { api } from './api.js';
 
-// Session details (teams, venue, notes). The node has no route to store them yet, so
-// they stay on this phone, keyed by session id; the page says so.
-const KEY = 'soccerRig.meta.';
+// Session details (home, away, venue, notes), stored with the session on the rig: every node
+// keeps them (they travel in the rig log) and the offload tool writes them beside the files.
+// Before a session exists they wait on this phone and are sent once its id is known.
+const PENDING = 'soccerRig.meta.next';
 const FIELDS = ['home', 'away', 'venue', 'notes'];
 
-function load(id) {
-  try { return JSON.parse(localStorage.getItem(KEY + id) || '{}'); } catch { return {}; }
+function pending() {
+  try { return JSON.parse(localStorage.getItem(PENDING) || 'null'); } catch { return null; }
 }
+function setPending(meta) {
+  try { if (meta) localStorage.setItem(PENDING, JSON.stringify(meta)); else localStorage.removeItem(PENDING); } catch { /* private mode */ }
+}
+const clean = (meta) => Object.fromEntries(FIELDS.filter((k) => meta?.[k]).map((k) => [k, meta[k]]));
 
-export function sessionForm(getSessionId) {
+export function sessionForm(getSessionId, hasRoute) {
   const form = $('#session-form');
+  const note = $('#session-saved');
   let shown = null;
-  const fill = () => {
+  let shownKey = null;
+  const show = (meta) => { for (const k of FIELDS) form.elements[k].value = meta?.[k] ?? ''; };
+  const save = async (id, meta) => {
+    const r = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}`, clean(meta));
+    note.textContent = r.ok ? `Saved with session ${id} on the rig at ${new Date().toLocaleTimeString()}.` : `Not saved: ${r.body?.error?.message ?? `HTTP ${r.status}`}`;
+    return r.ok;
+  };
+  const fill = async () => {
     const id = getSessionId();
-    if (id === shown) return;
+    // Re-read when the session changes, and once more when the page learns the route exists.
+    const key = `${id}|${hasRoute()}`;
+    if (key === shownKey) return;
+    shownKey = key;
     shown = id;
     $('#session-id').textContent = id === 'next' ? 'the next session' : `session ${id}`;
-    const meta = load(id);
-    for (const k of FIELDS) form.elements[k].value = meta[k] ?? '';
+    if (id === 'next' || !hasRoute()) { show(pending()); return; }
+    const r = await api('GET', `/api/v1/sessions/${encodeURIComponent(id)}`);
+    const server = r.ok ? r.body.meta : {};
+    const waiting = pending();
+    // Details typed before the kick-off are attached to the session that just started.
+    if (waiting && Object.keys(clean(server)).length === 0 && Object.keys(clean(waiting)).length > 0 && await save(id, waiting)) {
+      setPending(null);
+      show(waiting);
+      return;
+    }
+    show(server);
   };
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const meta = Object.fromEntries(FIELDS.map((k) => [k, form.elements[k].value.trim()]));
-    try {
-      localStorage.setItem(KEY + (shown ?? 'next'), JSON.stringify({ ...meta, savedAt: Date.now() }));
-      $('#session-saved').textContent = `Saved on this phone at ${new Date().toLocaleTimeString()}.`;
-    } catch {
-      $('#session-saved').textContent = 'Could not save: this browser blocks local storage.';
+    if (shown === 'next' || shown === null || !hasRoute()) {
+      setPending(meta);
+      note.textContent = hasRoute()
+        ? `Kept on this phone at ${new Date().toLocaleTimeString()}; saved with the session when it starts.`
+        : 'Kept on this phone: this node cannot store session details.';
+      return;
     }
+    void save(shown, meta);
   });
-  return { refresh: fill };
+  return { refresh: () => void fill() };
 }

@@ -140,3 +140,20 @@ test.serial('a node whose address changed is found again through the signed LAN 
   const v = await rigView(rig.nodes[0]!);
   t.true(v.mesh.connected.includes('CAM_R'));
 });
+
+test.serial('session notes saved on one node reach every node; bad notes are refused naming the field', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const bad = await post(rig.nodes[0]!, '/api/v1/sessions/S-notes', { score: '2-1' });
+  t.is(bad.statusCode, 400);
+  t.is(bad.json().error.field, 'score');
+  const ok = await post(rig.nodes[0]!, '/api/v1/sessions/S-notes', { home: 'Hometown FC', away: 'Away United', notes: 'rain' });
+  t.is(ok.statusCode, 200, ok.body);
+  const onR = await waitFor(async () => {
+    const r = (await rig.nodes[2]!.app.inject({ method: 'GET', url: '/api/v1/sessions/S-notes' })).json();
+    return r.meta.home ? r : null;
+  }, 5000, 50);
+  t.deepEqual(onR.meta, { home: 'Hometown FC', away: 'Away United', notes: 'rain' });
+  const recs = (await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json();
+  t.is(recs.sessions['S-notes'].notes, 'rain');
+});
