@@ -7,8 +7,8 @@ import { query, type Ref } from 'nact';
 import type { Config } from '../../runtime/config/schema.js';
 import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
 import type { Logger } from '../../runtime/logging.js';
-import { RigStore } from '../../store/rig-store.js';
-import { LanBeacon, type BeaconInfo } from '../../store/beacon.js';
+import type { RigStore } from '../../store/rig-store.js';
+import type { LanBeacon, BeaconInfo } from '../../store/beacon.js';
 import { listRecordings } from '../recorder/library.js';
 import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
 import { RigCoordinator, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
@@ -74,6 +74,9 @@ export class RigNode extends EventEmitter {
     const cfg = this.#d.config;
     const localRecorder = this.#localRecorder();
     if (cfg.rig.secret) {
+      // Loaded only by nodes that are part of a rig: hypercore, corestore and hyperswarm are
+      // a large part of a node's memory, and a stand-alone camera needs none of them.
+      const { RigStore } = await import('../../store/rig-store.js');
       const store = new RigStore({
         log: {
           dataDir: join(cfg.storage.dataDir, '.rig'), cameraId: cfg.camera.id, clock: this.#now,
@@ -118,6 +121,7 @@ export class RigNode extends EventEmitter {
 
   async #openBeacon(store: RigStore): Promise<void> {
     const cfg = this.#d.config;
+    const { LanBeacon } = await import('../../store/beacon.js');
     const beacon = new LanBeacon({
       rigSecret: cfg.rig.secret!, cameraId: cfg.camera.id, dhtPort: cfg.rig.dhtPort, httpPort: cfg.http.port,
       port: cfg.rig.discoveryPort!, ...(cfg.rig.discoveryTargets.length ? { targets: cfg.rig.discoveryTargets } : {}),
