@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { NODE_FLAGS } from '../../runtime/node-flags.js';
+import { waitFor } from '../helpers/net.js';
 
 export const CLI = fileURLToPath(new URL('../../runtime/cli.js', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
@@ -58,17 +59,9 @@ export async function freeBasePort(): Promise<number> {
   throw new Error('no free port range found');
 }
 
-export async function waitUntil<T>(f: () => Promise<T | null | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+/** The shared poller (test/helpers/net.ts), at a pace that suits a browser page. */
+export function waitUntil<T>(f: () => Promise<T | null | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
+  return waitFor(f, timeoutMs, stepMs);
 }
 
 /**
