@@ -82,8 +82,9 @@ export class RigNode extends EventEmitter {
           dataDir: join(cfg.storage.dataDir, '.rig'), cameraId: cfg.camera.id, clock: this.#now,
           logger: this.#d.log.child({ actor: 'peer' }),
           ...(this.#d.store?.heartbeatMs ? { heartbeatMs: this.#d.store.heartbeatMs } : {}),
-          // Status changes reach the rig within ~50 ms; bursts (encoder health every 0.5 s) coalesce.
-          statusMinIntervalMs: this.#d.store?.statusMinIntervalMs ?? 50,
+          // A status change goes out at once (at most one block per 10 ms): the board already
+          // coalesces a burst into one change, and the rig sees a change within milliseconds.
+          statusMinIntervalMs: this.#d.store?.statusMinIntervalMs ?? 10,
         },
         mesh: {
           rigSecret: cfg.rig.secret, members: ['CAM_L', 'CAM_C', 'CAM_R'], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,
