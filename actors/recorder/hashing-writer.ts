@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { FragmentHash } from './fragment-hash.js';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,6 +15,8 @@ export interface WriterFile {
   write(data: Uint8Array): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
   close(): Promise<void>;
+  /** Cuts the file back (to its last complete fragment after a failed write). */
+  truncate?(length: number): Promise<void>;
 }
 
 export interface WriterFs {
@@ -54,7 +56,7 @@ export interface HashingWriterOptions {
 
 export class HashingWriter {
   readonly path: string;
-  private readonly hash = createHash('sha256');
+  private readonly hash = new FragmentHash();
   private written = 0;
   private discarded = 0;
   private failure: RigError | null = null;
@@ -124,9 +126,23 @@ export class HashingWriter {
     } catch (err) {
       this.fail(err);
     }
+    const safe = this.failure ? this.hash.safePoint() : null;
+    if (safe && file.truncate && safe.bytes < this.written) {
+      // The write failed inside a fragment: cut the half-written fragment off, so the file
+      // decodes cleanly to its end, and take the digest remembered at that point.
+      try {
+        await file.truncate(safe.bytes);
+        await file.sync();
+        this.written = safe.bytes;
+      } catch {
+        // Keep the file as it is; its digest below still matches it byte for byte.
+      }
+    }
     await file.close().catch((err: unknown) => this.fail(err));
-    const result = { sha256: this.hash.digest('hex'), sizeBytes: this.written };
-    // After a failed write the file still holds exactly the bytes hashed: keep their digest.
+    const result = safe && this.written === safe.bytes
+      ? { sha256: safe.sha256, sizeBytes: safe.bytes }
+      : { sha256: this.hash.digest(), sizeBytes: this.written };
+    // After a failed write the file holds exactly the bytes hashed: keep their digest.
     this.partialResult = result;
     if (this.failure) throw this.failure;
     return result;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startNode, type RunningNode } from '../../../runtime/node.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
-import { probeMedia } from '../../../actors/recorder/probe.js';
+import { probeMedia, decodeErrors } from '../../../actors/recorder/probe.js';
 import { ManifestSchema } from '../../../actors/recorder/manifest.js';
 import { writeTestConfig } from '../../helpers/config.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -245,4 +245,5 @@ test.serial('disk full while recording: clean stop, playable file, DISK_FULL sur
   t.is(m.video.codec, 'h265', 'a full disk is not mistaken for an HEVC failure');
   const info = await probeMedia(execaRunner, join(mnt, m.file));
   t.true(info.durationS! > 1, `decodes ${info.durationS} s`);
+  t.deepEqual(await decodeErrors(execaRunner, join(mnt, m.file)), [], 'the half-written last fragment was cut off: the file decodes cleanly');
 });
