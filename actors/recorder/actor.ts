@@ -60,7 +60,7 @@ export interface RecorderDeps {
   /** How often the live stream's CPU guard looks at the load (tests shorten it). */
   liveCheckMs?: number;
   /** Test seams: shorter watchdogs, a fake camera check. */
-  session?: { stallTimeoutMs?: number; stopGraceMs?: number; startTimeoutMs?: number };
+  session?: { stallTimeoutMs?: number; stopGraceMs?: number; killGraceMs?: number; startTimeoutMs?: number };
 }
 
 /**

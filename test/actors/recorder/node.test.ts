@@ -247,3 +247,25 @@ test.serial('disk full while recording: clean stop, playable file, DISK_FULL sur
   t.true(info.durationS! > 1, `decodes ${info.durationS} s`);
   t.deepEqual(await decodeErrors(execaRunner, join(mnt, m.file)), [], 'the half-written last fragment was cut off: the file decodes cleanly');
 });
+
+test.serial('a stalled encoder (no progress) is caught by the watchdog: error state, file finalised, node answers', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir, smallRig);
+  const n = await startNode({ configPath, overrides: { httpPort: 0 }, session: { stallTimeoutMs: 2000, stopGraceMs: 1000, killGraceMs: 1000 } });
+  t.teardown(() => n.stop());
+  t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
+  await sleep(4000); // past the first seconds, where an HEVC fault means "fall back to H.264"
+  const kids = (await execa('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg.*lavfi'], { reject: false })).stdout.trim().split('\n').filter(Boolean);
+  t.true(kids.length >= 1, 'found the encoder');
+  // A camera or encoder that hangs: the process is alive but produces nothing.
+  await execa('kill', ['-STOP', ...kids]);
+  t.teardown(() => execa('kill', ['-KILL', ...kids], { reject: false }).then(() => undefined));
+  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'error' ? s : null; }, 10_000, 100);
+  t.is(st.recording.error!.code, 'ENCODER_STALLED');
+  t.is((await n.app.inject({ method: 'GET', url: '/api/v1/status' })).statusCode, 200);
+  const m = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json().recordings[0];
+  t.false(m.inProgress, 'the manifest was finalised');
+  t.is(m.sha256, await sha256sum(join(n.config.current.storage.dataDir, m.file)));
+  const info = await probeMedia(execaRunner, join(n.config.current.storage.dataDir, m.file));
+  t.true(info.durationS! > 2, `decodes ${info.durationS} s`);
+});
