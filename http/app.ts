@@ -13,6 +13,7 @@ import { recordRoutes, liveRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
 import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
+import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import type { AppDeps } from './deps.js';
 
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   rigRoutes(app, deps);
   fileRoutes(app, deps);
   offloadRoutes(app, deps);
+  powerRoutes(app, deps);
   dashboardRoutes(app);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);

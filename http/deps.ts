@@ -19,6 +19,8 @@ export interface AppDeps {
   recorder?: Ref<RecorderMsg>;
   /** The rig membership (replicated view, start-all); absent in tests of other routes. */
   rig?: RigNode;
+  /** Stops this node (and powers the machine off when configured); called after the answer is sent. */
+  shutdown?: (reason: string) => void;
   /** SSE heartbeat period; tests shorten it. */
   heartbeatMs?: number;
   /** This machine's names and addresses for the Host check; tests inject them. */

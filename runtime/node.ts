@@ -44,6 +44,8 @@ export interface RunningNode {
   url: string;
   actors: Record<string, SpawnedActor<any>>;
   rig: RigNode;
+  /** Resolves (with the reason) once the node has stopped, however that was asked for. */
+  closed: Promise<string>;
   stop(reason?: string): Promise<void>;
 }
 
@@ -108,8 +110,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (board.snapshot().live.state !== 'on') board.patch({ live: { state: after.live.enabled ? 'off' : 'disabled', reason: null, url: null } });
   });
 
+  // Filled in below: the HTTP shutdown route needs the node's own stop.
+  let requestShutdown: (reason: string) => void = () => undefined;
   const app = await buildApp({
     board, config: store, logs: sink, log, metrics, recorder: actors.recorder.ref, rig,
+    shutdown: (reason) => requestShutdown(reason),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });
@@ -131,8 +136,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   log.info({ url, version: softwareVersion, mode: cfg.mode }, 'node ready');
 
   let stopping: Promise<void> | null = null;
-  return {
-    config: store, board, app, log, url, actors, rig,
+  let markClosed: (reason: string) => void = () => undefined;
+  const closed = new Promise<string>((resolve) => { markClosed = resolve; });
+  const node: RunningNode = {
+    config: store, board, app, log, url, actors, rig, closed,
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'node stopping');
@@ -144,10 +151,24 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         stopSystem(system);
         metrics.close();
         await sink.close();
+        markClosed(reason);
       })();
       return stopping;
     },
   };
+  requestShutdown = (reason) => {
+    const command = store.current.power.shutdownCommand;
+    void node.stop(reason).then(async () => {
+      if (!command) return;
+      // The node (and its recording) has stopped cleanly; now the machine may go down.
+      const { execa } = await import('execa');
+      const [file, ...args] = command as [string, ...string[]];
+      await execa(file, args, { reject: false, timeout: 30_000 }).then((r) => {
+        if (r.exitCode !== 0) process.stderr.write(`soccer-rig: shutdown command failed (${r.exitCode}): ${r.stderr}\n`);
+      });
+    });
+  };
+  return node;
 }
 
 function videoOf(c: Config) {

@@ -108,6 +108,10 @@ export const ConfigSchema = z.strictObject({
       command: z.array(z.string().min(1)).min(1).describe('Command (argv) printing a battery percentage, for UPS HATs'),
     }),
   ]).default({ provider: 'none' }),
+  power: z.strictObject({
+    shutdownCommand: z.array(z.string().min(1)).min(1).nullable().default(null)
+      .describe('Run after the node stopped on POST /shutdown (e.g. ["sudo","systemctl","poweroff"]); null: only the node stops'),
+  }).default({ shutdownCommand: null }),
   updater: z.strictObject({
     source: z.string().nullable().default(null).describe('Where releases come from (a directory or URL on the rig LAN)'),
   }).default({ source: null }),

@@ -91,3 +91,23 @@ test('a version 0 config is migrated on start, the old file kept as .bak', async
   proc.kill('SIGTERM');
   t.is((await proc).exitCode, 0);
 });
+
+test('POST /shutdown finishes the recording, stops the node and ends its process', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir, { recording: { plannedDurationMin: 1 } });
+  const port = await freePort();
+  const proc = runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
+  const started = await (await fetch(`${base}/record/start`, { method: 'POST' })).json() as any;
+  t.true(started.ok, JSON.stringify(started));
+  await new Promise((r) => setTimeout(r, 2000));
+  const r = await fetch(`${base}/shutdown`, { method: 'POST' });
+  t.is(r.status, 202);
+  t.deepEqual(await r.json(), { ok: true, cameraId: 'CAM_L', action: 'stop-node' });
+  const result = await proc;
+  t.is(result.exitCode, 0, result.all);
+  const manifest = JSON.parse(await readFile(join(dir, 'data', `${started.sessionId}_CAM_L.json`), 'utf8'));
+  t.false(manifest.inProgress, 'the recording was finished before the node stopped');
+  t.truthy(manifest.sha256);
+});

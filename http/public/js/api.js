@@ -69,6 +69,7 @@ export async function capabilities() {
     selftestProxy: has('/api/v1/rig/nodes/{cameraId}/selftest'),
     shutdown: has('/api/v1/shutdown'),
     rigShutdown: has('/api/v1/rig/shutdown'),
+    shutdownProxy: has('/api/v1/rig/nodes/{cameraId}/shutdown'),
     update: has('/api/v1/update/check') && has('/api/v1/update/apply'),
     session: has('/api/v1/sessions/{sessionId}/meta') ? '/api/v1/sessions/{sessionId}/meta' : null,
     files: paths.find((p) => /^(\/api\/v1)?\/recordings\/\{[^}]+\}$/.test(p)) ?? null,

@@ -184,7 +184,7 @@ function renderRigBar(nodes, now) {
 function unavailableReason(id, what) {
   const self = id === app.selfId;
   if (what === 'startstop') return self || app.caps?.nodeProxy ? null : `from ${id}'s own page (this node cannot relay yet)`;
-  if (what === 'shutdown') return self && app.caps?.shutdown ? null : 'not available on this node yet';
+  if (what === 'shutdown') return (self ? app.caps?.shutdown : app.caps?.shutdownProxy) ? null : 'not available on this node yet';
   if (what === 'lockview') return self || app.caps?.lockviewProxy ? null : `on ${id}'s own page`;
   if (what === 'selftest') return self || app.caps?.selftestProxy ? null : `on ${id}'s own page`;
   return self ? null : `on ${id}'s own page`;
@@ -306,9 +306,18 @@ async function toggleMode(id) {
 async function shutdown(id) {
   if (!(await confirmDialog(`Shut down ${id}? It stops recording and powers off.`, `Shut down ${id}`))) return;
   await busy(id, 'shutdown', async (card) => {
-    const r = await api('POST', '/api/v1/shutdown', {});
-    card.showResult(r.ok ? 'ok' : 'error', r.ok ? 'Shutting down…' : `Shut down refused: ${errorText(r)}`);
+    const r = await api('POST', id === app.selfId ? '/api/v1/shutdown' : `/api/v1/rig/nodes/${encodeURIComponent(id)}/shutdown`, {});
+    card.showResult(r.ok ? 'ok' : 'error', r.ok ? `Shutting down (${r.body.action === 'power-off' ? 'powering off' : 'node stops'})…` : `Shut down refused: ${errorText(r)}`);
   });
+}
+
+async function shutdownAll() {
+  if (!(await confirmDialog('Shut down ALL cameras? Recordings are finished first, then every node stops (and powers off where configured).', 'Shut down all'))) return;
+  setText($('#rig-msg'), 'Shutting down all cameras…');
+  const r = await api('POST', '/api/v1/rig/shutdown', {}, { timeoutMs: 20_000 });
+  if (!r.ok) { setText($('#rig-msg'), `Shut down all did not go through: ${errorText(r)}`); return; }
+  const results = r.body.results ?? [];
+  setText($('#rig-msg'), `Shut down all: ${results.map((x) => `${x.cameraId} ${x.result}${x.message ? ` (${x.message})` : ''}`).join(', ')}.`);
 }
 
 async function startAll() {
@@ -397,6 +406,7 @@ const recs = recordingsView(app);
 async function boot() {
   $('#start-all').addEventListener('click', () => void startAll());
   $('#stop-all').addEventListener('click', () => void stopAll());
+  $('#shutdown-all').addEventListener('click', () => void shutdownAll());
   $('#pin-banner-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const v = ev.target.elements.pin.value.trim();

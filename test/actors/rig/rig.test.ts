@@ -157,3 +157,13 @@ test.serial('session notes saved on one node reach every node; bad notes are ref
   const recs = (await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json();
   t.is(recs.sessions['S-notes'].notes, 'rain');
 });
+
+test.serial('shut down all from one node: every node stops, this one last', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const r = await post(rig.nodes[1]!, '/api/v1/rig/shutdown');
+  t.is(r.statusCode, 202, r.body);
+  t.deepEqual(r.json().results.map((x: any) => [x.cameraId, x.result]), [['CAM_L', 'ok'], ['CAM_R', 'ok'], ['CAM_C', 'ok']]);
+  const reasons = await Promise.all(rig.nodes.map((n) => Promise.race([n.closed, new Promise((res) => setTimeout(() => res('still running'), 15_000))])));
+  t.deepEqual(reasons, ['shutdown requested over HTTP', 'rig shutdown requested over HTTP', 'shutdown requested over HTTP']);
+});

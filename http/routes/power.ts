@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../errors.js';
+import { optionalBody } from '../zod.js';
+import type { AppDeps } from '../deps.js';
+
+/**
+ * The end of a match day: stop this node (finishing any recording first) and, when the
+ * config says how, power the machine off. The answer goes out before the node stops.
+ */
+export function powerRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.post('/api/v1/shutdown', {
+    schema: { summary: 'Stop this node (a recording is finished first) and power off if configured', tags: ['node'], body: optionalBody(z.strictObject({})) },
+  }, async (_req, reply) => {
+    const shutdown = deps.shutdown;
+    if (!shutdown) throw new HttpError(503, 'NOT_AVAILABLE', 'this node cannot shut itself down');
+    const cfg = deps.config.current;
+    reply.raw.once('finish', () => shutdown('shutdown requested over HTTP'));
+    return reply.code(202).send({ ok: true, cameraId: cfg.camera.id, action: cfg.power.shutdownCommand ? 'power-off' : 'stop-node' });
+  });
+
+  app.post('/api/v1/rig/shutdown', {
+    schema: { summary: 'Shut down every node the rig knows, this one last', tags: ['rig'], body: optionalBody(z.strictObject({})) },
+  }, async (req, reply) => {
+    const shutdown = deps.shutdown;
+    if (!shutdown) throw new HttpError(503, 'NOT_AVAILABLE', 'this node cannot shut itself down');
+    const cfg = deps.config.current;
+    const others = (deps.rig?.snapshot().nodes ?? []).filter((n) => !n.self).map((n) => n.cameraId);
+    const results = await Promise.all(others.map(async (cameraId) => {
+      const addr = deps.rig?.httpAddress(cameraId);
+      if (!addr) return { cameraId, result: 'unreachable' as const, message: 'no address known' };
+      try {
+        const r = await fetch(`http://${addr.host}:${addr.port}/api/v1/shutdown`, {
+          method: 'POST', body: '{}', signal: AbortSignal.timeout(5000),
+          headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+        });
+        const body = await r.json().catch(() => ({})) as { error?: { message?: string } };
+        return r.ok ? { cameraId, result: 'ok' as const } : { cameraId, result: 'refused' as const, message: body.error?.message ?? `HTTP ${r.status}` };
+      } catch (err) {
+        return { cameraId, result: 'unreachable' as const, message: (err as Error).message };
+      }
+    }));
+    reply.raw.once('finish', () => shutdown('rig shutdown requested over HTTP'));
+    return reply.code(202).send({ results: [...results, { cameraId: cfg.camera.id, result: 'ok' as const }] });
+  });
+}
