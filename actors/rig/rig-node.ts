@@ -111,7 +111,7 @@ export class RigNode extends EventEmitter {
       void this.#store?.log.appendStatus(s as unknown as Record<string, unknown>).catch(() => undefined);
       if (s.state !== this.#lastState) {
         this.#lastState = s.state;
-        void this.#publishManifests();
+        void this.publishManifests();
       }
       this.#changed();
     };
@@ -258,10 +258,6 @@ export class RigNode extends EventEmitter {
 
   /** Announces this node's manifests to the rig (new ones, and changed ones such as offloaded). */
   async publishManifests(): Promise<void> {
-    return this.#publishManifests();
-  }
-
-  async #publishManifests(): Promise<void> {
     const store = this.#store;
     if (!store) return;
     const { recordings } = await listRecordings(this.#d.config.storage.dataDir);

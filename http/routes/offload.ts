@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors.js';
+import { peerRequest } from '../peer-request.js';
 import { SessionId } from './record.js';
 import { CameraId } from '../../runtime/config/schema.js';
 import { RigError } from '../../runtime/errors.js';
@@ -33,12 +34,7 @@ export function offloadRoutes(app: FastifyInstance, deps: AppDeps): void {
     const body = req.body as z.infer<typeof ConfirmBody>;
     const cfg = deps.config.current;
     if (body.cameraId !== cfg.camera.id) {
-      const addr = deps.rig?.httpAddress(body.cameraId);
-      if (!addr) throw new HttpError(404, 'NODE_UNKNOWN', `no address known for ${body.cameraId}`, { field: 'cameraId' });
-      const r = await fetch(`http://${addr.host}:${addr.port}/api/v1/recordings/confirm`, {
-        method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(15_000),
-        headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
-      }).catch((err: Error) => { throw new HttpError(502, 'NODE_UNREACHABLE', `${body.cameraId} did not answer: ${err.message}`); });
+      const r = await peerRequest(deps, req, body.cameraId, '/api/v1/recordings/confirm', { method: 'POST', body, timeoutMs: 15_000 });
       return reply.code(r.status).type('application/json; charset=utf-8').send(Buffer.from(await r.arrayBuffer()));
     }
     try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
+import { peerRequest } from '../peer-request.js';
 import type { AppDeps } from '../deps.js';
 
 /**
@@ -9,11 +10,15 @@ import type { AppDeps } from '../deps.js';
  * config says how, power the machine off. The answer goes out before the node stops.
  */
 export function powerRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const shutdownHook = (): ((reason: string) => void) => {
+    if (!deps.shutdown) throw new HttpError(503, 'NOT_AVAILABLE', 'this node cannot shut itself down');
+    return deps.shutdown;
+  };
+
   app.post('/api/v1/shutdown', {
     schema: { summary: 'Stop this node (a recording is finished first) and power off if configured', tags: ['node'], body: optionalBody(z.strictObject({})) },
   }, async (_req, reply) => {
-    const shutdown = deps.shutdown;
-    if (!shutdown) throw new HttpError(503, 'NOT_AVAILABLE', 'this node cannot shut itself down');
+    const shutdown = shutdownHook();
     const cfg = deps.config.current;
     reply.raw.once('finish', () => shutdown('shutdown requested over HTTP'));
     return reply.code(202).send({ ok: true, cameraId: cfg.camera.id, action: cfg.power.shutdownCommand ? 'power-off' : 'stop-node' });
@@ -22,18 +27,12 @@ export function powerRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post('/api/v1/rig/shutdown', {
     schema: { summary: 'Shut down every node the rig knows, this one last', tags: ['rig'], body: optionalBody(z.strictObject({})) },
   }, async (req, reply) => {
-    const shutdown = deps.shutdown;
-    if (!shutdown) throw new HttpError(503, 'NOT_AVAILABLE', 'this node cannot shut itself down');
+    const shutdown = shutdownHook();
     const cfg = deps.config.current;
     const others = (deps.rig?.snapshot().nodes ?? []).filter((n) => !n.self).map((n) => n.cameraId);
     const results = await Promise.all(others.map(async (cameraId) => {
-      const addr = deps.rig?.httpAddress(cameraId);
-      if (!addr) return { cameraId, result: 'unreachable' as const, message: 'no address known' };
       try {
-        const r = await fetch(`http://${addr.host}:${addr.port}/api/v1/shutdown`, {
-          method: 'POST', body: '{}', signal: AbortSignal.timeout(5000),
-          headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
-        });
+        const r = await peerRequest(deps, req, cameraId, '/api/v1/shutdown', { method: 'POST', timeoutMs: 5000 });
         const body = await r.json().catch(() => ({})) as { error?: { message?: string } };
         return r.ok ? { cameraId, result: 'ok' as const } : { cameraId, result: 'refused' as const, message: body.error?.message ?? `HTTP ${r.status}` };
       } catch (err) {

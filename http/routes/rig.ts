@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
+import { peerRequest } from '../peer-request.js';
 import { SessionId, newSessionId } from './record.js';
 import { CameraId } from '../../runtime/config/schema.js';
 import { SessionMetaSchema } from '../../store/events.js';
@@ -58,19 +59,10 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const relay = async (req: FastifyRequest, path: string, method: 'GET' | 'POST', timeoutMs = 40_000) => {
     const { cameraId } = req.params as z.infer<typeof NodeParams>;
-    const cfg = deps.config.current;
-    if (cameraId === cfg.camera.id) return { local: true as const };
-    const p = rig().httpAddress(cameraId);
-    if (!p) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address known for ${cameraId} (not heard on the LAN; peers[].httpPort not configured)`, { field: 'cameraId' });
-    const headers: Record<string, string> = {};
-    if (req.headers.authorization) headers.authorization = req.headers.authorization;
-    if (method === 'POST') headers['content-type'] = 'application/json';
-    try {
-      const r = await fetch(`http://${p.host}:${p.port}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(timeoutMs) });
-      return { local: false as const, status: r.status, type: r.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await r.arrayBuffer()) };
-    } catch (err) {
-      throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);
-    }
+    if (cameraId === deps.config.current.camera.id) return { local: true as const };
+    rig(); // 503 on a node without the rig view
+    const r = await peerRequest(deps, req, cameraId, path, { method, body: req.body, timeoutMs });
+    return { local: false as const, status: r.status, type: r.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await r.arrayBuffer()) };
   };
 
   app.get('/api/v1/rig/nodes/:cameraId/preview.jpg', {
@@ -86,13 +78,8 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
   }, async (req, reply) => {
     const { cameraId, file } = req.params as { cameraId: string; file: string };
     if (cameraId === deps.config.current.camera.id) return reply.redirect(`/recordings/${encodeURIComponent(file)}`, 307);
-    const addr = rig().httpAddress(cameraId);
-    if (!addr) throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address known for ${cameraId}`, { field: 'cameraId' });
-    const headers: Record<string, string> = {};
-    for (const h of ['range', 'if-range'] as const) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
-    const r = await fetch(`http://${addr.host}:${addr.port}/recordings/${encodeURIComponent(file)}`, { headers }).catch((err: Error) => {
-      throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${err.message}`);
-    });
+    rig(); // 503 on a node without the rig view
+    const r = await peerRequest(deps, req, cameraId, `/recordings/${encodeURIComponent(file)}`, { pass: ['range', 'if-range'] });
     // Stream it through: a recording is gigabytes, never buffered here.
     for (const h of ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag']) {
       const v = r.headers.get(h);

@@ -104,6 +104,9 @@ test.serial('a node killed mid-recording is marked stale, the others keep record
   t.true(stale.disagreements.some((d: any) => d.code === 'NODE_STALE' && d.cameraIds.includes('CAM_R')));
   t.is(rig.nodes[0]!.board.snapshot().state, 'recording');
   t.is(rig.nodes[1]!.board.snapshot().state, 'recording');
+  const relayed = await post(rig.nodes[0]!, '/api/v1/rig/nodes/CAM_R/lockview');
+  t.is(relayed.statusCode, 502, 'a control relayed to a lost node says so');
+  t.is(relayed.json().error.code, 'NODE_UNREACHABLE');
   const back = await rig.restart(2);
   // Its store replays from disk on open (store/ tests prove that offline); here: it knows the
   // others again, and it does not start late on the start command it finds in the log.

@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from './errors.js';
+import type { AppDeps } from './deps.js';
+
+export interface PeerRequestOptions {
+  method?: 'GET' | 'POST';
+  /** JSON body for a POST. */
+  body?: unknown;
+  /** Request headers passed through unchanged (e.g. range, if-range). */
+  pass?: readonly string[];
+  timeoutMs?: number;
+}
+
+/**
+ * A request to another node of the rig on behalf of a phone that reached only this one:
+ * the address comes from LAN beacons or the config, the caller's PIN goes along, and the
+ * two ways it can fail are named (404 NODE_UNKNOWN, 502 NODE_UNREACHABLE).
+ */
+export async function peerRequest(deps: AppDeps, req: FastifyRequest, cameraId: string, path: string, o: PeerRequestOptions = {}): Promise<Response> {
+  const addr = deps.rig?.httpAddress(cameraId);
+  if (!addr) {
+    throw new HttpError(404, 'NODE_UNKNOWN', `no HTTP address known for ${cameraId} (not heard on the LAN; peers[].httpPort not configured)`, { field: 'cameraId' });
+  }
+  const headers: Record<string, string> = {};
+  if (req.headers.authorization) headers.authorization = req.headers.authorization;
+  for (const h of o.pass ?? []) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
+  const method = o.method ?? 'GET';
+  if (method === 'POST') headers['content-type'] = 'application/json';
+  try {
+    return await fetch(`http://${addr.host}:${addr.port}${path}`, {
+      method, headers,
+      ...(method === 'POST' ? { body: JSON.stringify(o.body ?? {}) } : {}),
+      ...(o.timeoutMs ? { signal: AbortSignal.timeout(o.timeoutMs) } : {}),
+    });
+  } catch (err) {
+    throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);
+  }
+}
