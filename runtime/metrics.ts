@@ -17,7 +17,7 @@ export class Metrics {
   readonly #rotate: NodeJS.Timeout;
   readonly #actors = new Map<string, () => ActorHealth>();
 
-  constructor(private readonly board: StatusBoard) {
+  constructor(private readonly board: StatusBoard, windowMs = WINDOW_MS) {
     // Node 20 records each sample as the time between timer firings, so the
     // resolution itself is in every value; it is subtracted in ns2ms below.
     this.#loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -28,7 +28,7 @@ export class Metrics {
       const h = this.#window;
       this.#lastWindow = { p50: ns2ms(h.percentile(50)), p99: ns2ms(h.percentile(99)), max: ns2ms(h.max), endedAt: Date.now() };
       h.reset();
-    }, WINDOW_MS);
+    }, windowMs);
     this.#rotate.unref();
   }
 
