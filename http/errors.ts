@@ -33,7 +33,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; mess
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | RigError | Error, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = classify(err);
-    if (status >= 500) req.log.error({ err, url: req.url, method: req.method, code: 'HTTP_INTERNAL' }, 'request failed');
+    // A named 5xx (a peer that did not answer, a full disk) is expected operation; only an
+    // unnamed one is a bug worth an error line.
+    if (status >= 500 && !(err instanceof HttpError)) req.log.error({ err, url: req.url, method: req.method, code: 'HTTP_INTERNAL' }, 'request failed');
+    else if (status >= 500) req.log.warn({ url: req.url, method: req.method, code: body.error.code }, body.error.message);
     void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req, reply) => {

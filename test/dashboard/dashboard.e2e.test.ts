@@ -285,7 +285,10 @@ test.serial('Grandma Mode: the card offers the live stream while recording and p
     const res = await fetch(`${demo.url('CAM_R')}${src}`);
     const text = await res.text();
     return res.ok && /live-\d{5}\.ts/.test(text) ? text : null;
-  }, 15_000, 250);
+  }, 30_000, 250).catch(async (err: Error) => {
+    const s = await rest('CAM_R', '/api/v1/status');
+    throw new Error(`${err.message}; CAM_R live: ${JSON.stringify(s.live)}, state ${s.state}, cpu ${s.cpu?.loadPercent}`);
+  });
   t.regex(playlist, /^#EXTM3U/);
   // The same stream through this node for another camera's card uses the relay path.
   t.is((await fetch(`${demo.url('CAM_L')}/api/v1/rig/nodes/CAM_R/live/live.m3u8`)).status, 200);
