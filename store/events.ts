@@ -53,6 +53,11 @@ export const AckEventSchema = z.object({
   cameraId: id,
   ok: z.boolean(),
   firstFrameAt: epochMs.optional(),
+  /**
+   * firstFrameAt to the microsecond (a shutter measures below a ms). Beside the whole-ms field,
+   * not instead of it, so a node of an older version still reads the ack.
+   */
+  firstFrameAtPrecise: z.number().nonnegative().optional(),
   reason: ErrorReasonSchema.optional()
 })
 

@@ -73,6 +73,16 @@ declare module 'hyperdht' {
     firewalled?: boolean
     /** false: fail when `port` is taken instead of silently binding another one. */
     anyPort?: boolean
+    /**
+     * dht-rpc's per-address request timeouts (adaptive-timeout): without it every request
+     * to a silent address waits a fixed 1 s before its retry.
+     */
+    adaptiveTimeout?: { fallback?: number[]; min?: number; max?: number; jitter?: number }
+  }
+
+  export interface ConnectOptions {
+    relayAddresses?: HostPort[] | null
+    [option: string]: unknown
   }
 
   export default class HyperDHT extends EventEmitter {
@@ -86,6 +96,11 @@ declare module 'hyperdht' {
     bind(): Promise<void>
     /** Adds a node to the routing table (dht-rpc), e.g. a rig member found on the LAN. */
     addNode(node: { host: string; port: number }): void
+    /**
+     * Dials a server by public key (hyperswarm calls this). relayAddresses: DHT nodes to send
+     * the handshake through first; a server's own DHT node answers for it.
+     */
+    connect(publicKey: Buffer, opts?: ConnectOptions): unknown
     address(): { host: string; port: number }
     destroy(opts?: { force?: boolean }): Promise<void>
   }

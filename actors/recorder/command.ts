@@ -2,6 +2,7 @@
  * Pure builders for the encoder command lines. Nothing here spawns anything, so every
  * source × codec combination is checked by unit tests without a camera.
  */
+import type { ShutterKind } from './shutter.js';
 
 export type SourceKind = 'synthetic' | 'rpicam' | 'v4l2';
 export type VideoCodec = 'h264' | 'h265';
@@ -56,6 +57,14 @@ export interface EncoderCommand {
   copy: boolean;
   /** Whether ffmpeg reads interactive commands: only then does writing `q` stop it cleanly. */
   stdinCommands: boolean;
+  /**
+   * How the first frame is released at the start instant (see shutter.ts): 'ticks' (the
+   * node clocks the synthetic camera through ffmpeg's stdin), 'signal' (a paused rpicam-vid
+   * resumed by SIGUSR1), or null (the camera records from spawn).
+   */
+  shutter: ShutterKind | null;
+  /** Nominal frame rate (the shutter's tick rate). */
+  fps: number;
 }
 
 const MP4_FRAGMENTED = [
@@ -67,6 +76,11 @@ const MP4_FRAGMENTED = [
   '-flush_packets', '1',
 ];
 
+/** Whether this kind of camera is started ahead and released by a shutter (see shutter.ts). */
+export function hasShutter(kind: SourceKind): boolean {
+  return kind === 'synthetic' || kind === 'rpicam';
+}
+
 export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   validate(spec);
   const ffmpegPath = spec.ffmpegPath ?? 'ffmpeg';
@@ -77,18 +91,32 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   let copy = false;
   let codec = spec.codec;
   let stdinCommands = true;
+  let shutter: ShutterKind | null = null;
+  let filter: string[] = [];
+  let videoMap = '0:v';
 
   switch (spec.source.kind) {
     case 'synthetic':
-      // -re paces the generator at real time so it behaves like a camera.
-      inputs.push('-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`);
-      if (spec.audio) inputs.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000');
+      // The node is this camera's clock: each 2×2 grey frame it writes to stdin releases one
+      // frame of the test pattern (overlaid with it, so the pattern is what gets encoded).
+      // The encoder starts ahead of the instant and waits, fully started, for the first tick.
+      shutter = 'ticks';
+      stdinCommands = false;
+      inputs.push('-f', 'rawvideo', '-pix_fmt', 'gray', '-video_size', '2x2', '-framerate', fps, '-i', 'pipe:0');
+      filter = ['-filter_complex', `testsrc2=size=${size}:rate=${fps}[pattern];[pattern][0:v]overlay=0:0:shortest=1[video]`];
+      videoMap = '[video]';
+      // Unpaced: the muxer pulls the tone as far as the ticked video has got; -shortest ends
+      // it with the video.
+      if (spec.audio) inputs.push('-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000');
       break;
     case 'rpicam':
       producer = {
         file: spec.rpicamPath ?? 'rpicam-vid',
         args: [
           '-t', '0', '-n',
+          // Started paused when the node is armed; SIGUSR1 at the instant starts the output,
+          // so the camera's own start-up (~1 s on a Pi) is over before the rig starts.
+          '--initial', 'pause', '--signal',
           ...(spec.source.device ? ['--camera', spec.source.device] : []),
           '--codec', 'yuv420',
           '--width', String(spec.width), '--height', String(spec.height),
@@ -99,6 +127,7 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
       // ffmpeg's stdin is the raw video, so it cannot take a `q`; stopping rpicam-vid gives
       // ffmpeg EOF, which finishes the file just as cleanly.
       stdinCommands = false;
+      shutter = 'signal';
       // Raw frames carry no timestamps; -r numbers them at the nominal rate.
       inputs.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', size, '-r', fps, '-i', 'pipe:0');
       if (spec.audio) inputs.push('-f', 'alsa', '-i', spec.source.audioDevice ?? 'default');
@@ -120,17 +149,19 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   const args = [
     '-hide_banner', '-nostats', '-loglevel', 'warning',
     ...inputs,
-    '-map', '0:v',
+    ...filter,
+    '-map', videoMap,
     ...video,
     ...(codec === 'h265' ? ['-tag:v', 'hvc1'] : []), // hvc1 is what QuickTime/Safari accept
     ...audio,
+    ...(shutter === 'ticks' && spec.audio ? ['-shortest'] : []),
     ...MP4_FRAGMENTED,
     'pipe:1',
     // Machine-readable key=value blocks on stderr, twice a second; -nostats keeps the human
     // status line out of the same stream.
     '-progress', 'pipe:2', '-stats_period', '0.5',
   ];
-  return { producer, ffmpeg: { file: ffmpegPath, args }, codec, copy, stdinCommands };
+  return { producer, ffmpeg: { file: ffmpegPath, args }, codec, copy, stdinCommands, shutter, fps: spec.fps };
 }
 
 function videoEncoderArgs(spec: EncodeSpec, codec: VideoCodec): string[] {

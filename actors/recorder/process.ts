@@ -3,6 +3,10 @@ import { RigError } from '../../runtime/errors.js';
 import type { EncoderCommand } from './command.js';
 import { ProgressParser, type ProgressSnapshot } from './progress.js';
 import type { ProcessExit, ProcessRunner, RunningProcess } from './runner.js';
+import { Shutter, type ShutterClock } from './shutter.js';
+
+/** One tick of a synthetic camera: a 2×2 grey frame, as the command line declares it. */
+const TICK_FRAME = Buffer.alloc(4, 0x80);
 
 /**
  * One encoder run: spawn (rpicam-vid piped into ffmpeg, or ffmpeg alone), watch its progress,
@@ -33,6 +37,8 @@ export interface EncoderProcessOptions {
   onProgress?: (snap: ProgressSnapshot, receivedAt: number) => void;
   /** A failure while running (stall, unexpected exit) — delivered once. */
   onError?: (err: RigError) => void;
+  /** The shutter's clocks (gated commands only); tests may slow them down. */
+  shutterClock?: ShutterClock;
 }
 
 export class EncoderProcess {
@@ -46,6 +52,7 @@ export class EncoderProcess {
   private lastAdvance = { frame: -1, outTimeUs: -1, size: -1 };
   private sawFrame = false;
   private reported: RigError | null = null;
+  private shutterValue: Shutter | null = null;
 
   constructor(private readonly cmd: EncoderCommand, private readonly opts: EncoderProcessOptions) {}
 
@@ -71,9 +78,49 @@ export class EncoderProcess {
     this.ffmpeg.stderr?.setEncoding('utf8');
     this.ffmpeg.stderr?.on('data', (d: string) => this.onStderr(d));
     if (!this.ffmpeg.stdout) throw new RigError('ENCODER_SPAWN_FAILED', 'ffmpeg has no stdout');
-    this.armWatchdog(this.opts.startTimeoutMs ?? 15_000);
+    if (this.cmd.shutter) {
+      const ffmpeg = this.ffmpeg;
+      const producer = this.producer;
+      this.shutterValue = new Shutter({
+        kind: this.cmd.shutter,
+        fps: this.cmd.fps,
+        ...(this.opts.shutterClock ? { clock: this.opts.shutterClock } : {}),
+        target: {
+          writeTick: () => {
+            if (ffmpeg.stdin && !ffmpeg.stdin.destroyed && !ffmpeg.stdin.writableEnded) ffmpeg.stdin.write(TICK_FRAME);
+          },
+          endTicks: () => {
+            if (ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end();
+          },
+          signal: () => producer?.kill('SIGUSR1'),
+        },
+      });
+    } else {
+      // A gated pipeline waits for its shutter, however long; its watchdog starts when it opens.
+      this.armWatchdog(this.opts.startTimeoutMs ?? 15_000);
+    }
     this.exitPromise = this.watchExit();
     return this.ffmpeg.stdout;
+  }
+
+  /** null when the pipeline records from spawn (no shutter: v4l2). */
+  get shutter(): Shutter | null {
+    return this.shutterValue;
+  }
+
+  /**
+   * Releases the first frame at wall-clock instant `at` (at once if past) and resolves with
+   * firstFrameAt, or null when stopped before. Without a shutter, resolves null at once.
+   */
+  async openShutter(at: number): Promise<number | null> {
+    const shutter = this.shutterValue;
+    if (!shutter) return null;
+    if (shutter.state === 'closed') {
+      void shutter.opened().then((opened) => {
+        if (opened !== null && !this.stopRequested && !this.sawFrame) this.armWatchdog(this.opts.startTimeoutMs ?? 15_000);
+      });
+    }
+    return shutter.openAt(at);
   }
 
   get pid(): number | undefined {
@@ -91,8 +138,9 @@ export class EncoderProcess {
   }
 
   /**
-   * Asks the encoder to finish the file: `q` on ffmpeg's stdin (or SIGINT to rpicam-vid,
-   * whose EOF ends ffmpeg), then SIGTERM, then SIGKILL. Idempotent.
+   * Asks the encoder to finish the file: `q` on ffmpeg's stdin (or SIGINT to rpicam-vid, or
+   * the synthetic camera's last tick, either of which ends ffmpeg's input), then SIGTERM, then
+   * SIGKILL. Idempotent.
    */
   stop(): Promise<EncoderExit> {
     if (!this.ffmpeg || !this.exitPromise) return Promise.reject(new RigError('ENCODER_NOT_STARTED', 'encoder not started'));
@@ -105,7 +153,11 @@ export class EncoderProcess {
     const stopGrace = this.opts.stopGraceMs ?? 5000;
     const killGrace = this.opts.killGraceMs ?? 3000;
     this.stopping = (async () => {
-      if (producer) producer.kill('SIGINT');
+      // Ending the ticks is the synthetic camera's EOF; a paused camera is stopped as usual.
+      if (this.shutterValue?.state !== 'ended') this.shutterValue?.end();
+      if (this.cmd.shutter === 'ticks') {
+        // ended above: ffmpeg drains what it has and finishes the file
+      } else if (producer) producer.kill('SIGINT');
       else if (this.cmd.stdinCommands && ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end('q');
       else ffmpeg.kill('SIGINT');
       if (await settlesWithin(exited, stopGrace)) return exited;
@@ -168,6 +220,7 @@ export class EncoderProcess {
         this.report(exitError('CAMERA_EXITED', 'camera process', p, this.parser.lastMessage()));
       }
     });
+    void ffmpeg.exit.then(() => this.shutterValue?.end()); // no ticks into a dead pipe
     const [ff, pr] = await Promise.all([ffmpeg.exit, producerExit]);
     // Drain the rest of stderr so the final progress block and messages are seen.
     for (const snap of this.parser.end()) this.opts.onProgress?.(snap, (this.opts.now ?? Date.now)());

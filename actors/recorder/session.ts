@@ -2,21 +2,25 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
-import { buildEncoderCommand, type EncoderCommand, type RecordingSettings, type VideoCodec } from './command.js';
+import { buildEncoderCommand, buildLiveCommand, hasShutter, type EncoderCommand, type RecordingSettings, type VideoCodec } from './command.js';
 import type { EncoderList } from './encoders.js';
 import { HashingWriter, type HashResult, type WriterFs } from './hashing-writer.js';
 import { manifestFileName, recordingFileName, type Manifest } from './manifest.js';
 import { EncoderProcess, type EncoderExit } from './process.js';
 import type { ProgressSnapshot } from './progress.js';
 import { PreviewProcess, TapProcess } from './preview.js';
-import { buildLiveCommand } from './command.js';
 import type { ProcessRunner } from './runner.js';
 
 /**
  * One recording on one node, from spawn to final manifest. The actor owns a session; the
  * session owns the encoder, the file and the manifest.
  *
- * firstFrameAt: for a live (real-time) source, frame timestamps advance with the wall clock,
+ * firstFrameAt: a camera with a shutter (synthetic, rpicam; see shutter.ts) is started when
+ * the node is armed and released at startAt; firstFrameAt is when its shutter opened, to a
+ * fraction of a ms (for rpicam, the next sensor frame follows within one frame interval).
+ *
+ * Without a shutter (v4l2), the encoder is spawned at the instant and firstFrameAt is
+ * estimated: for a live (real-time) source, frame timestamps advance with the wall clock,
  * so every progress report gives an estimate `receivedAt − out_time`, where out_time is the
  * timestamp of the last muxed frame counted from the first one. Each report arrives after its
  * frame was captured (encode + pipe + report latency), so every estimate is late by that
@@ -118,8 +122,13 @@ interface Attempt {
   writer: HashingWriter;
   preview: PreviewProcess | null;
   live: TapProcess | null;
+  /** Spawn time; for a gated pipeline, the time its shutter opened (the capture start). */
   spawnAt: number;
   firstFrameAt: number | null;
+  /** The first frame came out of the encoder. */
+  firstOut: boolean;
+  /** Being thrown away (superseded start, HEVC fallback): its taps' complaints are moot. */
+  discarded: boolean;
   last: ProgressSnapshot | null;
   failure: RigError | null;
   /** Settles on the first frame or the first failure, whichever comes first. */
@@ -160,6 +169,8 @@ export class RecordingSession {
   private plannedTimer: NodeJS.Timeout | null = null;
   private prepared: Promise<void> | null = null;
   private preparedCodec: VideoCodec | null = null;
+  /** A pipeline started by prepare(), waiting for its shutter to open at startAt. */
+  private primed: Attempt | null = null;
 
   constructor(private readonly opts: SessionOptions, private readonly deps: SessionDeps) {}
 
@@ -188,11 +199,11 @@ export class RecordingSession {
     return () => this.listeners[event].delete(fn);
   }
 
-  /** Resolves once the first frame is out, with a provisional firstFrameAt (see above). */
   /**
-   * Everything a start needs that is not the encoder itself: directory, encoder probe, the
-   * first in-progress manifest. Done when a node is armed, so the shared start instant only
-   * has to spawn the encoder (less start-up jitter between nodes). start() calls it if needed.
+   * Everything a start needs ahead of the instant: directory, encoder probe, the first
+   * in-progress manifest and, for a camera with a shutter (synthetic, rpicam), the running
+   * pipeline itself, whose shutter then opens on its own timer at startAt, whatever the node
+   * is busy with. Done when a node is armed; start() calls it if needed.
    */
   async prepare(): Promise<void> {
     if (this.prepared) return this.prepared;
@@ -205,6 +216,8 @@ export class RecordingSession {
     if (this.stateValue !== 'idle') return;
     this.stateValue = 'stopped';
     await this.prepared?.catch(() => undefined);
+    if (this.primed) await this.discard(this.primed);
+    this.primed = null;
     await unlink(this.manifestPath).catch(() => undefined);
   }
 
@@ -230,6 +243,11 @@ export class RecordingSession {
     // Written before the recording file exists, so a crash at any later point leaves a
     // manifest that recovery can complete.
     await writeJsonAtomic(this.manifestPath, this.buildManifest(null, { inProgress: true, codec }));
+    if (hasShutter(opts.source.kind) && this.stateValue === 'idle') {
+      const a = await this.launch(codec);
+      this.primed = a;
+      void a.encoder.openShutter(opts.startAt);
+    }
   }
 
   private get copies(): boolean {
@@ -246,7 +264,16 @@ export class RecordingSession {
     let codec = this.preparedCodec!;
 
     for (;;) {
-      const attempt = await this.launch(codec);
+      const attempt = this.primed ?? (await this.launch(codec));
+      this.primed = null;
+      if (attempt.cmd.shutter) {
+        // Already scheduled for startAt when primed; a relaunch opens at once.
+        const opened = await attempt.encoder.openShutter(opts.startAt);
+        if (opened !== null) {
+          attempt.firstFrameAt = opened;
+          attempt.spawnAt = this.deps.clock.now();
+        }
+      }
       const failure = await attempt.ready;
       if (!failure) break;
       await this.discard(attempt);
@@ -313,7 +340,7 @@ export class RecordingSession {
           previewPath: opts.previewPath,
           ...(opts.previewEveryS !== undefined ? { everyS: opts.previewEveryS } : {}),
           ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}),
-          onDropped: (reason) => this.emit('error', new RigError('PREVIEW_DROPPED', reason)),
+          onDropped: (reason) => { if (!attempt.discarded) this.emit('error', new RigError('PREVIEW_DROPPED', reason)); },
         })
       : null;
     const live = opts.live
@@ -321,11 +348,11 @@ export class RecordingSession {
           runner: deps.runner,
           name: 'live stream',
           argv: buildLiveCommand({ ...opts.live, fps: opts.fps, audio: opts.audio, ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}) }),
-          onDropped: (reason) => this.emit('live', { active: false, reason }),
+          onDropped: (reason) => { if (!attempt.discarded) this.emit('live', { active: false, reason }); },
         })
       : null;
     const attempt: Attempt = {
-      codec: cmd.codec, cmd, preview, live, spawnAt: deps.clock.now(), firstFrameAt: null, last: null, failure: null,
+      codec: cmd.codec, cmd, preview, live, spawnAt: deps.clock.now(), firstFrameAt: null, firstOut: false, discarded: false, last: null, failure: null,
       ready, settleReady, window: [],
       encoder: new EncoderProcess(cmd, {
         runner: deps.runner,
@@ -365,7 +392,7 @@ export class RecordingSession {
     if (live) {
       await mkdir(opts.live!.dir, { recursive: true }).catch(() => undefined);
       live.start();
-      this.emit('live', { active: true, reason: null });
+      // A primed pipeline is not live yet: 'live' goes on with its first frame (onProgress).
     }
     return attempt;
   }
@@ -385,8 +412,11 @@ export class RecordingSession {
     a.last = snap;
     const frame = snap.frame ?? 0;
     if (frame > 0 && snap.outTimeUs !== null && snap.outTimeUs >= 0) {
+      if (!a.firstOut && a.live?.running) this.emit('live', { active: true, reason: null });
+      a.firstOut = true;
       const windowMs = this.opts.firstFrameWindowMs ?? 10_000;
-      if (a.firstFrameAt === null || at - a.spawnAt <= windowMs) {
+      // A shutter knows when it released the first frame; otherwise it is estimated.
+      if (!a.cmd.shutter && (a.firstFrameAt === null || at - a.spawnAt <= windowMs)) {
         const estimate = Math.max(a.spawnAt, at - snap.outTimeUs / 1000);
         a.firstFrameAt = a.firstFrameAt === null ? estimate : Math.min(a.firstFrameAt, estimate);
       }
@@ -424,7 +454,7 @@ export class RecordingSession {
   private onAttemptError(a: Attempt, err: RigError): void {
     if (a !== this.attempt || a.failure) return;
     a.failure = err;
-    if (a.firstFrameAt === null) {
+    if (!a.firstOut) {
       // Still in start(): start() decides between fallback and failure.
       void a.encoder.stop().then(() => a.settleReady(err));
       return;
@@ -457,6 +487,7 @@ export class RecordingSession {
   }
 
   private async discard(a: Attempt): Promise<void> {
+    a.discarded = true;
     await a.encoder.stop().catch(() => undefined);
     await a.writer?.done.catch(() => undefined);
     await a.preview?.stop();

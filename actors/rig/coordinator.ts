@@ -128,7 +128,8 @@ export class RigCoordinator {
     return this.#o.port.members().map((cameraId): NodeResult => {
       const a = acks.get(cameraId);
       if (!a) return { cameraId, result: 'timeout', ...(final ? { message: 'no answer in time' } : {}) };
-      if (a.ok) return { cameraId, result: 'ok', ...(a.firstFrameAt !== undefined ? { firstFrameAt: a.firstFrameAt } : {}) };
+      const firstFrameAt = a.firstFrameAtPrecise ?? a.firstFrameAt;
+      if (a.ok) return { cameraId, result: 'ok', ...(firstFrameAt !== undefined ? { firstFrameAt } : {}) };
       return { cameraId, result: 'refused', ...(a.reason ? { code: a.reason.code, message: a.reason.message } : {}) };
     });
   }
@@ -182,8 +183,8 @@ export class RigCoordinator {
     const { port, now } = this.#o;
     await port.append({
       type: 'ack', at: now(), commandId, cameraId: port.cameraId, ok,
-      // The log stores whole milliseconds; the manifest keeps the sub-millisecond estimate.
-      ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt) } : {}), ...(reason ? { reason } : {}),
+      ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt), firstFrameAtPrecise: Math.round(firstFrameAt * 1000) / 1000 } : {}),
+      ...(reason ? { reason } : {}),
     });
   }
 }

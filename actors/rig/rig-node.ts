@@ -88,7 +88,7 @@ export class RigNode extends EventEmitter {
         },
         mesh: {
           rigSecret: cfg.rig.secret, members: ['CAM_L', 'CAM_C', 'CAM_R'], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,
-          peers: cfg.peers.map((p) => ({ host: p.host, port: p.port })),
+          peers: cfg.peers.map((p) => ({ host: p.host, port: p.port, ...(p.cameraId ? { cameraId: p.cameraId } : {}) })),
           ...(this.#d.store?.refreshMs ? { refreshMs: this.#d.store.refreshMs } : {}),
         },
         clock: this.#now,
@@ -133,7 +133,7 @@ export class RigNode extends EventEmitter {
       this.#discovered.set(p.cameraId, p);
       if (known?.host === p.host && known.dhtPort === p.dhtPort) return;
       this.#d.log.info({ code: 'PEER_DISCOVERED', ...p }, `${p.cameraId} announced itself at ${p.host}`);
-      store.mesh.addAddress(p.host, p.dhtPort);
+      store.mesh.addAddress(p.host, p.dhtPort, p.cameraId);
     });
     try {
       await beacon.open();

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buildEncoderCommand, buildPreviewCommand, formatArgv, type EncodeSpec, type SourceKind, type VideoCodec } from '../../../actors/recorder/command.js';
+import { buildEncoderCommand, buildPreviewCommand, formatArgv, hasShutter, type EncodeSpec, type SourceKind, type VideoCodec } from '../../../actors/recorder/command.js';
 
 const base: Omit<EncodeSpec, 'source' | 'codec'> = { width: 640, height: 360, fps: 25, bitrateMbps: 6, audio: false };
 
@@ -43,13 +43,24 @@ for (const source of sources) {
   }
 }
 
-test('synthetic: real-time testsrc2 at the requested size and rate, sine audio when on', (t) => {
-  const a = buildEncoderCommand({ ...base, source: { kind: 'synthetic' }, codec: 'h264', audio: true }).ffmpeg.args;
+test('synthetic: the node clocks a testsrc2 camera through stdin (2×2 ticks overlaid on the pattern), sine audio ended with the video', (t) => {
+  const cmd = buildEncoderCommand({ ...base, source: { kind: 'synthetic' }, codec: 'h264', audio: true });
+  const a = cmd.ffmpeg.args;
   const inputs = a.flatMap((v, i) => (v === '-i' ? [a[i + 1]] : []));
-  t.deepEqual(inputs, ['testsrc2=size=640x360:rate=25', 'sine=frequency=1000:sample_rate=48000']);
-  t.is(a.filter((v) => v === '-re').length, 2);
+  t.deepEqual(inputs, ['pipe:0', 'sine=frequency=1000:sample_rate=48000']);
+  t.is(after(a, '-pix_fmt'), 'gray');
+  t.is(after(a, '-video_size'), '2x2');
+  t.is(after(a, '-framerate'), '25');
+  t.is(after(a, '-filter_complex'), 'testsrc2=size=640x360:rate=25[pattern];[pattern][0:v]overlay=0:0:shortest=1[video]');
+  t.is(after(a, '-map'), '[video]');
+  t.false(a.includes('-re'), 'paced by the ticks, not by ffmpeg');
+  t.true(a.includes('-shortest'), 'the endless tone ends with the video');
   t.is(after(a, '-c:a'), 'aac');
   t.true(a.includes('1:a'));
+  t.is(cmd.shutter, 'ticks');
+  t.is(cmd.fps, 25);
+  t.false(cmd.stdinCommands, 'stdin carries ticks, not commands');
+  t.true(hasShutter('synthetic'));
 });
 
 test('rpicam: rpicam-vid yuv420 to stdout piped into a rawvideo ffmpeg; stop is not via stdin', (t) => {
@@ -64,6 +75,10 @@ test('rpicam: rpicam-vid yuv420 to stdout piped into a rawvideo ffmpeg; stop is 
   t.is(after(p, '--framerate'), '25');
   t.is(after(p, '--camera'), '1');
   t.is(after(p, '-o'), '-');
+  t.is(after(p, '--initial'), 'pause', 'started paused when armed');
+  t.true(p.includes('--signal'), 'SIGUSR1 starts the output at the instant');
+  t.is(cmd.shutter, 'signal');
+  t.true(hasShutter('rpicam'));
   const a = cmd.ffmpeg.args;
   t.is(after(a, '-pix_fmt'), 'yuv420p');
   t.is(after(a, '-s'), '640x360');
@@ -76,6 +91,8 @@ test('rpicam: rpicam-vid yuv420 to stdout piped into a rawvideo ffmpeg; stop is 
 
 test('v4l2: raw formats are encoded; h264/hevc cameras are copied with no encoder', (t) => {
   const raw = buildEncoderCommand({ ...base, source: { kind: 'v4l2', device: '/dev/video4', v4l2InputFormat: 'mjpeg' }, codec: 'h264' });
+  t.is(raw.shutter, null, 'a V4L2 camera records from spawn');
+  t.false(hasShutter('v4l2'));
   t.is(after(raw.ffmpeg.args, '-input_format'), 'mjpeg');
   t.is(after(raw.ffmpeg.args, '-i'), '/dev/video4');
   t.is(after(raw.ffmpeg.args, '-video_size'), '640x360');

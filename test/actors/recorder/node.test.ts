@@ -121,12 +121,13 @@ test.serial('a start in the future arms the node, then records from that instant
   const pending = post(n, '/api/v1/record/start', { startAt });
   await sleep(400);
   t.is(n.board.snapshot().state, 'armed');
+  // Armed means started: the encoder is already running, waiting for the shutter.
+  const kids = await execa('pgrep', ['-P', String(process.pid), 'ffmpeg'], { reject: false });
+  t.true(kids.stdout.trim().length > 0, 'the encoder runs before the instant');
   const r = await pending;
   t.is(r.statusCode, 200, r.body);
   t.true(r.json().firstFrameAt >= startAt, 'no frame before the agreed instant');
-  // The encoder is spawned at the instant; its start-up (≈0.3 s here, more on a loaded machine) follows.
-  t.log(`first frame ${Math.round(r.json().firstFrameAt - startAt)} ms after startAt`);
-  t.true(r.json().firstFrameAt - startAt < 3000, `first frame ${r.json().firstFrameAt - startAt} ms after startAt`);
+  t.log(`first frame ${(r.json().firstFrameAt - startAt).toFixed(2)} ms after startAt`);
   await post(n, '/api/v1/record/stop');
 });
 

@@ -4,7 +4,18 @@ import { EncoderProcess } from '../../../actors/recorder/process.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
 import { FakeRunner, sleep } from './helpers.js';
 
-const ffmpegOnly = buildEncoderCommand({ source: { kind: 'synthetic' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
+// A V4L2 camera records from spawn and ffmpeg takes `q` on stdin: the plain, shutterless case.
+const ffmpegOnly = buildEncoderCommand({ source: { kind: 'v4l2', device: '/dev/video0' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
+const synthetic = buildEncoderCommand({ source: { kind: 'synthetic' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
+/** A real-time test pattern with ffmpegOnly's output side and no shutter, for `q` on real ffmpeg. */
+const lavfiLive = {
+  ...ffmpegOnly,
+  ffmpeg: {
+    file: 'ffmpeg',
+    args: ['-hide_banner', '-nostats', '-loglevel', 'warning', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30',
+      ...ffmpegOnly.ffmpeg.args.slice(ffmpegOnly.ffmpeg.args.indexOf('-i') + 2)],
+  },
+};
 const piped = buildEncoderCommand({ source: { kind: 'rpicam' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
 
 test('stop writes q to ffmpeg and resolves with a clean, requested exit', async (t) => {
@@ -119,7 +130,7 @@ test('watchdog: no first frame within the start timeout is ENCODER_STALLED', asy
 
 test('real ffmpeg: progress arrives, q stops it cleanly with exit code 0', async (t) => {
   const snaps: number[] = [];
-  const enc = new EncoderProcess(ffmpegOnly, { runner: execaRunner, onProgress: (s) => s.frame !== null && snaps.push(s.frame) });
+  const enc = new EncoderProcess(lavfiLive, { runner: execaRunner, onProgress: (s) => s.frame !== null && snaps.push(s.frame) });
   const out = enc.start();
   let bytes = 0;
   out.on('data', (d: Buffer) => (bytes += d.length));
@@ -135,9 +146,11 @@ test('real ffmpeg: progress arrives, q stops it cleanly with exit code 0', async
 });
 
 test('real ffmpeg: a bad option is ENCODER_EXITED with ffmpeg\'s own message', async (t) => {
-  const bad = { ...ffmpegOnly, ffmpeg: { ...ffmpegOnly.ffmpeg, args: ffmpegOnly.ffmpeg.args.map((a) => (a === 'ultrafast' ? 'no-such-preset' : a)) } };
+  const bad = { ...synthetic, ffmpeg: { ...synthetic.ffmpeg, args: synthetic.ffmpeg.args.map((a) => (a === 'ultrafast' ? 'no-such-preset' : a)) } };
   const enc = new EncoderProcess(bad, { runner: execaRunner });
   enc.start().resume();
+  // The encoder is opened with the first frame, so the bad preset shows once the shutter opens.
+  void enc.openShutter(Date.now());
   const exit = await enc.exited;
   t.is(exit.error?.code, 'ENCODER_EXITED');
   t.not(exit.ffmpeg.code, 0);
@@ -151,4 +164,41 @@ test('a missing binary is reported as a spawn failure', async (t) => {
   const exit = await enc.exited;
   t.is(exit.error?.code, 'ENCODER_EXITED');
   t.regex(exit.error!.message, /could not start/);
+});
+
+test('real ffmpeg, synthetic camera: nothing is encoded before the shutter opens; every tick is one frame; the last tick ends the file cleanly', async (t) => {
+  const frames: number[] = [];
+  const enc = new EncoderProcess(synthetic, { runner: execaRunner, onProgress: (s) => s.frame !== null && frames.push(s.frame) });
+  const out = enc.start();
+  const chunks: Buffer[] = [];
+  out.on('data', (d: Buffer) => chunks.push(d));
+  t.is(enc.shutter?.state, 'closed');
+  // Long enough for ffmpeg to have started and, were it not gated, to have made ~30 frames.
+  await sleep(1000);
+  t.is(Buffer.concat(chunks).length, 0, 'no bytes before the shutter opened');
+  t.true(frames.every((f) => f === 0), `frames before opening: ${frames.join(',')}`);
+  const asked = Date.now();
+  const firstFrameAt = await enc.openShutter(asked);
+  t.true(firstFrameAt !== null && firstFrameAt >= asked, `opened at ${firstFrameAt}, asked for ${asked}`);
+  const deadline = Date.now() + 10_000;
+  while ((frames.at(-1) ?? 0) < 30 && Date.now() < deadline) await sleep(50);
+  const exit = await enc.stop();
+  t.is(exit.ffmpeg.code, 0);
+  t.is(exit.error, null);
+  t.is(enc.shutter?.state, 'ended');
+  t.is(frames.at(-1), enc.shutter!.frames, 'ffmpeg encoded exactly the frames the shutter released');
+  t.true(Buffer.concat(chunks).length > 1000);
+});
+
+test('a gated pipeline has no start watchdog until its shutter opens', async (t) => {
+  const runner = new FakeRunner();
+  const errors: string[] = [];
+  const enc = new EncoderProcess(synthetic, { runner, startTimeoutMs: 100, onError: (e) => errors.push(e.code) });
+  enc.start();
+  await sleep(300);
+  t.deepEqual(errors, [], 'waiting for the instant is not a stall');
+  void enc.openShutter(Date.now());
+  const exit = await enc.exited;
+  t.is(exit.error?.code, 'ENCODER_STALLED', 'once open, no first frame within 100 ms is');
+  t.true(runner.spawned[0]!.stdin.writableEnded, 'stopping ended the ticks');
 });

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { buildEncoderCommand } from '../../../actors/recorder/command.js';
+import { Shutter } from '../../../actors/recorder/shutter.js';
 import { ManifestSchema, recordingFileName } from '../../../actors/recorder/manifest.js';
 import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
 import { recoverDataDir } from '../../../actors/recorder/recovery.js';
@@ -56,9 +57,15 @@ test('bare ffmpeg SIGKILLed with no manifest at all: recovery writes one from th
   const ff = spawn(cmd.ffmpeg.file, cmd.ffmpeg.args, { stdio: ['pipe', fd, 'ignore'] });
   closeSync(fd);
   t.teardown(() => void ff.kill('SIGKILL'));
+  ff.stdin!.on('error', () => undefined);
+  // The synthetic camera's clock, as the recorder runs it.
+  const shutter = new Shutter({ kind: 'ticks', fps: 30, target: { writeTick: () => void ff.stdin!.write(Buffer.alloc(4)), endTicks: () => ff.stdin!.end() } });
+  t.teardown(() => shutter.end());
+  await shutter.openAt(Date.now());
   const t0 = Date.now();
   await sleep(4000);
   ff.kill('SIGKILL');
+  shutter.end();
   const killedAfterS = (Date.now() - t0) / 1000;
   await new Promise((r) => ff.once('exit', r));
   await writeFile(join(dir, 'notes.txt'), 'not a recording');

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { staticEncoderList } from '../../../actors/recorder/encoders.js';
@@ -6,6 +6,7 @@ import { ManifestSchema } from '../../../actors/recorder/manifest.js';
 import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
 import { RecordingSession, type SessionHealth } from '../../../actors/recorder/session.js';
+import type { ProcessRunner } from '../../../actors/recorder/runner.js';
 import { fixture, sessionDeps, sessionOptions, sha256sum, sleep, tempDir } from './helpers.js';
 
 test('h265 synthetic with audio and preview: valid HEVC file, manifest contract, streaming hash = sha256sum', async (t) => {
@@ -125,4 +126,69 @@ test('ffmpeg SIGKILLed at ~4 s: ENCODER_EXITED, incomplete manifest, file decode
   t.deepEqual(await decodeErrors(execaRunner, result.filePath), []);
   const info = await probeMedia(execaRunner, result.filePath);
   t.true(info.durationS! > killedAfterS - 2 && info.durationS! <= killedAfterS + 0.5, `decoded ${info.durationS} s of ${killedAfterS} s`);
+});
+
+/** The real runner, counting spawns and when they happened. */
+function countingRunner(): { runner: ProcessRunner; spawns: Array<{ file: string; at: number }> } {
+  const spawns: Array<{ file: string; at: number }> = [];
+  return {
+    spawns,
+    runner: { ...execaRunner, spawn: (argv, opts) => { spawns.push({ file: argv.file, at: Date.now() }); return execaRunner.spawn(argv, opts); } },
+  };
+}
+
+test('armed synthetic start: the encoder runs from prepare(), writes nothing before startAt, and firstFrameAt is when the shutter opened', async (t) => {
+  const dir = await tempDir(t);
+  const { runner, spawns } = countingRunner();
+  const startAt = Date.now() + 1500;
+  const session = new RecordingSession(sessionOptions(dir, { startAt, codec: 'h264' }), sessionDeps({ runner }));
+  await session.prepare();
+  t.is(session.state, 'idle');
+  t.is(spawns.filter((s) => s.file === 'ffmpeg').length, 1, 'the encoder is already running');
+  t.true(spawns[0]!.at < startAt);
+  await sleep(Math.max(0, startAt - Date.now() - 300));
+  t.is((await stat(session.filePath)).size, 0, 'no video before the instant');
+  await sleep(Math.max(0, startAt - Date.now()));
+  const started = await session.start();
+  t.is(spawns.filter((s) => s.file === 'ffmpeg').length, 1, 'no second encoder at the instant');
+  t.true(started.firstFrameAt >= startAt, `first frame ${started.firstFrameAt - startAt} ms after startAt`);
+  t.log(`first frame ${(started.firstFrameAt - startAt).toFixed(2)} ms after startAt`);
+  await sleep(2000);
+  const { manifest, filePath } = await session.stop();
+  t.is(manifest.firstFrameAt, started.firstFrameAt, 'the shutter time is kept, not re-estimated');
+  t.false(manifest.incomplete, JSON.stringify(manifest.errors));
+  const info = await probeMedia(execaRunner, filePath);
+  t.true(Math.abs(info.durationS! - (manifest.stoppedAt! - started.firstFrameAt) / 1000) < 0.5, `probed ${info.durationS} s`);
+  t.deepEqual(await decodeErrors(execaRunner, filePath), []);
+});
+
+test('an armed session that is abandoned stops its waiting encoder and leaves no file or manifest', async (t) => {
+  const dir = await tempDir(t);
+  const session = new RecordingSession(sessionOptions(dir, { startAt: Date.now() + 5000, codec: 'h264' }), sessionDeps());
+  await session.prepare();
+  const pid = (session as unknown as { attempt: { encoder: { pid: number } } }).attempt.encoder.pid;
+  t.notThrows(() => process.kill(pid, 0), 'encoder running while armed');
+  await session.abandon();
+  t.throws(() => process.kill(pid, 0), undefined, 'encoder gone');
+  t.deepEqual((await readdir(dir)).filter((f) => !f.startsWith('.')), []);
+});
+
+test('armed rpicam start: the camera is started paused and records from the signal at startAt', async (t) => {
+  const dir = await tempDir(t);
+  const startAt = Date.now() + 1500;
+  const session = new RecordingSession(
+    sessionOptions(dir, { source: { kind: 'rpicam' }, codec: 'h264', startAt }),
+    sessionDeps({ rpicamPath: fixture('fake-rpicam.sh') }),
+  );
+  await session.prepare();
+  await sleep(Math.max(0, startAt - Date.now() - 200));
+  t.is((await stat(session.filePath)).size, 0, 'a paused camera sends nothing');
+  await sleep(Math.max(0, startAt - Date.now()));
+  const started = await session.start();
+  t.true(started.firstFrameAt >= startAt);
+  await sleep(2000);
+  const { manifest, filePath } = await session.stop();
+  t.false(manifest.incomplete, JSON.stringify(manifest.errors));
+  const info = await probeMedia(execaRunner, filePath);
+  t.true(info.durationS! > 1.3 && info.durationS! < 2.8, `probed ${info.durationS}`);
 });
