@@ -9,8 +9,10 @@
 // Two things make a rig mesh in well under a second, even when all nodes boot at once:
 // - a member whose address is known (config peers with a cameraId, LAN beacons) is dialled
 //   straight at its own DHT node, which answers for the servers it hosts, so no lookup;
-// - requests to a silent address are retried after 100 ms, not dht-rpc's fixed 1 s: a node
-//   that boots a moment after its peer dialled it is reached on the retry, not a second later.
+// - requests to a silent address are retried every 100–300 ms, not after dht-rpc's fixed 1 s.
+//   A dial still in flight blocks the other side's dial to us (hyperswarm keeps the
+//   connection the higher key initiates), so a node that boots while its peer's dial is
+//   pending is reached on that dial's next retry, a few hundred ms later at most.
 import { createSocket } from 'node:dgram'
 import { EventEmitter } from 'node:events'
 import HyperDHT, { type ConnectOptions, type HyperDHTOptions, type KeyPair } from 'hyperdht'
@@ -29,10 +31,10 @@ export interface KnownPeer extends PeerAddress {
 }
 
 /**
- * Request timeouts of the rig's DHT. Unknown addresses start at 100 ms (a LAN answers in a few
- * ms; a Pi on busy Wi-Fi in tens); known ones adapt to their measured round trip.
+ * Request timeouts of the rig's DHT. Unknown addresses get 100–300 ms per try (a LAN answers in
+ * a few ms, a Pi on busy Wi-Fi in tens); known ones adapt to their measured round trip.
  */
-export const LAN_TIMEOUTS = { fallback: [100, 200, 400, 800, 1600], min: 50, max: 2000, jitter: 32 } as const
+export const LAN_TIMEOUTS = { fallback: [100, 150, 200, 250, 300], min: 50, max: 2000, jitter: 32 } as const
 
 /** A HyperDHT that dials a member at its own DHT node first when its address is known. */
 class RigDHT extends HyperDHT {

@@ -43,7 +43,7 @@ export interface ShutterOptions {
   fps: number;
   target: ShutterTarget;
   clock?: ShutterClock;
-  /** The last stretch before the instant is waited by spinning, as timers fire up to ~1 ms late. */
+  /** The last stretch before the instant (4 ms) is waited by spinning: timers fire late by ms. */
   spinMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
@@ -115,7 +115,7 @@ export class Shutter {
   }
 
   private schedule(at: number): void {
-    const spin = this.opts.spinMs ?? 2;
+    const spin = this.opts.spinMs ?? 4;
     const wait = at - this.clock.wall() - spin;
     if (wait > 0) {
       this.timer = this.setTimer(() => {

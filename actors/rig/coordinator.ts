@@ -13,6 +13,8 @@ export interface RigPort {
   acks(commandId: string): ReadonlyMap<string, AckEvent>;
   /** Camera ids that belong to the rig as far as this node knows (itself included). */
   members(): string[];
+  /** Whether that member is connected and heard from recently (this node always is). */
+  reachable(cameraId: string): boolean;
   /** Called for every event from any core; replayed events have live = false. */
   onEvent(fn: (event: RigEvent, author: string, live: boolean) => void): () => void;
 }
@@ -32,6 +34,9 @@ export interface NodeResult {
   code?: string;
   message?: string;
 }
+
+/** The answer for a member that did not ack: still expected, or known to be out of reach. */
+type Pending = 'waiting' | 'unreachable';
 
 export interface StartAllResult { sessionId: string; startAt: number; commandId: string; superseded: boolean; results: NodeResult[] }
 
@@ -93,17 +98,19 @@ export class RigCoordinator {
     // Answer for the session the rig actually runs: a concurrent start-all from another phone may win.
     const deadline = cmd.startAt + this.#o.ackTimeoutMs;
     let winner = cmd as StartCommand;
-    let results: NodeResult[] = [];
     for (;;) {
       winner = winnerFor(cmd as StartCommand, port.commands(), this.#o.concurrencyWindowMs);
-      results = this.#results(winner.commandId, false);
-      const settled = now() > cmd.startAt + 50 && results.every((r) => r.result !== 'timeout');
+      // A member out of reach once the command is stale cannot start on it any more (a node
+      // never starts late), so there is nothing left to wait for.
+      const final = now() > winner.startAt + this.#o.staleAfterMs;
+      const settled = now() > winner.startAt + 50 && this.#pending(winner.commandId).every(([, p]) => p === 'unreachable' && final);
       if (settled || now() >= deadline) break;
       await sleep(20);
     }
     return {
       sessionId: winner.sessionId, startAt: winner.startAt, commandId: winner.commandId,
-      superseded: winner.commandId !== cmd.commandId, results: this.#results(winner.commandId, true),
+      superseded: winner.commandId !== cmd.commandId,
+      results: this.#results(winner.commandId, true, 'out of reach at the start instant; it does not start on this command'),
     };
   }
 
@@ -115,18 +122,31 @@ export class RigCoordinator {
       startAt: t, issuedAt: t, issuer: port.cameraId,
     };
     await port.append(cmd);
-    const deadline = t + this.#o.ackTimeoutMs + 20_000; // stopping finalises files: allow for it
+    // Stopping finalises files, so a reachable node gets time for it; a node out of reach is
+    // not waited for: it stops this session when it is back (see #onCommand).
+    const deadline = t + this.#o.ackTimeoutMs + 20_000;
     while (now() < deadline) {
-      if (this.#results(cmd.commandId, false).every((r) => r.result !== 'timeout')) break;
+      if (this.#pending(cmd.commandId).every(([, p]) => p === 'unreachable')) break;
       await sleep(20);
     }
-    return { commandId: cmd.commandId, results: this.#results(cmd.commandId, true) };
+    return { commandId: cmd.commandId, results: this.#results(cmd.commandId, true, 'out of reach; it stops this session when it is back') };
   }
 
-  #results(commandId: string, final: boolean): NodeResult[] {
-    const acks = this.#o.port.acks(commandId);
-    return this.#o.port.members().map((cameraId): NodeResult => {
+  /** Members that have not acked the command yet, and whether they are out of reach. */
+  #pending(commandId: string): Array<[string, Pending]> {
+    const { port } = this.#o;
+    const acks = port.acks(commandId);
+    return port.members().filter((id) => !acks.has(id)).map((id) => [id, port.reachable(id) ? 'waiting' : 'unreachable']);
+  }
+
+  #results(commandId: string, final: boolean, unreachableMessage?: string): NodeResult[] {
+    const { port } = this.#o;
+    const acks = port.acks(commandId);
+    return port.members().map((cameraId): NodeResult => {
       const a = acks.get(cameraId);
+      if (!a && final && unreachableMessage && !port.reachable(cameraId)) {
+        return { cameraId, result: 'timeout', code: 'NODE_UNREACHABLE', message: unreachableMessage };
+      }
       if (!a) return { cameraId, result: 'timeout', ...(final ? { message: 'no answer in time' } : {}) };
       const firstFrameAt = a.firstFrameAtPrecise ?? a.firstFrameAt;
       if (a.ok) return { cameraId, result: 'ok', ...(firstFrameAt !== undefined ? { firstFrameAt } : {}) };
@@ -139,6 +159,16 @@ export class RigCoordinator {
     if (this.#handled.has(cmd.commandId)) return;
     this.#handled.add(cmd.commandId);
     if (isStale(cmd, now(), this.#o.staleAfterMs)) {
+      // A late start is never acted on (a camera starting seconds after the others is worse
+      // than one that is missing), but a late stop of the session this node still records is:
+      // the operator ended that session while this node was out of reach.
+      if (cmd.kind === 'stop' && this.#coversCurrent(cmd)) {
+        this.#o.log?.info({ commandId: cmd.commandId, code: 'RIG_LATE_STOP' }, `stopping ${recorder.current()?.sessionId}: the rig stopped it while this node was out of reach`);
+        await recorder.stop('stop-all (received late)');
+        this.#armedFor = null;
+        await this.#ack(cmd.commandId, true);
+        return;
+      }
       this.#o.log?.warn({ commandId: cmd.commandId, code: 'RIG_COMMAND_STALE' }, `ignoring ${cmd.kind} command for ${cmd.sessionId}: its instant has passed`);
       return;
     }
@@ -177,6 +207,18 @@ export class RigCoordinator {
       if (reply.ok) await this.#ack(winner.commandId, true, undefined, reply.firstFrameAt);
       else await this.#ack(winner.commandId, false, { code: reply.code, message: reply.message });
     }).catch((err: unknown) => this.#o.log?.warn({ err, code: 'RIG_ACK_FAILED' }, 'could not acknowledge a start'));
+  }
+
+  /**
+   * Whether a stop issued earlier ends what this node records now: the same session by name,
+   * or ("any") a rig session that had started before the stop was issued. A recording started
+   * on this node alone is left running: when it began relative to the stop is unknown.
+   */
+  #coversCurrent(stop: CommandEvent): boolean {
+    const cur = this.#o.recorder.current();
+    if (!cur || cur.phase !== 'recording') return false;
+    if (stop.sessionId !== 'any') return cur.sessionId === stop.sessionId;
+    return this.#o.port.commands().some((c) => c.kind === 'start' && c.sessionId === cur.sessionId && c.startAt <= stop.issuedAt);
   }
 
   async #ack(commandId: string, ok: boolean, reason?: { code: string; message: string }, firstFrameAt?: number): Promise<void> {

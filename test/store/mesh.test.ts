@@ -208,3 +208,37 @@ test('lost links reconnect without operator action and converge with nothing los
   t.log(`reconnected ${reconnectMs.toFixed(0)} ms after all of A's links were cut`)
   t.true(disconnects.length >= 2)
 })
+
+test('a member whose address is known is dialled at its own DHT node first (no lookup); one known only as a bootstrap address is found through the DHT', async (t) => {
+  const ports = await freeUdpPorts(2)
+  const dials: Array<{ key: string; relayAddresses: unknown }> = []
+  const proto = HyperDHT.prototype as unknown as { connect(this: HyperDHT, key: Buffer, opts?: { relayAddresses?: unknown }): unknown }
+  const original = proto.connect
+  proto.connect = function (key, opts = {}) {
+    dials.push({ key: key.toString('hex'), relayAddresses: opts.relayAddresses ?? null })
+    return original.call(this, key, opts)
+  }
+  t.teardown(() => { proto.connect = original })
+  const make = (i: number, withIds: boolean) => {
+    const m = new RigMesh({
+      rigSecret: SECRET, cameraId: CAMS[i] as string, members: CAMS, host: HOST, port: ports[i] as number,
+      peers: [{ host: HOST, port: ports[1 - i] as number, ...(withIds ? { cameraId: CAMS[1 - i] as string } : {}) }],
+      onConnection() {}
+    })
+    t.teardown(() => m.close())
+    return m
+  }
+  const a = make(0, true)
+  const b = make(1, false)
+  await a.open()
+  await b.open()
+  await waitFor('connected', () => a.connected().length === 1 && b.connected().length === 1, 10_000)
+  const keyC = nodeKeyPair(SECRET, 'CAM_C').publicKey.toString('hex')
+  const keyL = nodeKeyPair(SECRET, 'CAM_L').publicKey.toString('hex')
+  const aDials = dials.filter((d) => d.key === keyC)
+  t.true(aDials.length > 0, 'A dialled C')
+  for (const d of aDials) t.deepEqual((d.relayAddresses as unknown[])[0], { host: HOST, port: ports[1] }, 'at C\'s own DHT node, first')
+  // B has L's address only as a bootstrap node, not as L's: its first dial of L finds L
+  // through the DHT (no relay given), and still connects.
+  t.deepEqual(dials.find((x) => x.key === keyL)?.relayAddresses ?? null, null)
+})

@@ -98,7 +98,7 @@ async function startNetnsRig(t: ExecutionContext): Promise<Lab> {
 
 const reachable = (view: any): Record<string, boolean> => Object.fromEntries(view.nodes.map((n: any) => [n.cameraId, n.reachable]));
 
-test('three nodes in three network namespaces: a node cut off mid-recording is marked stale, everyone keeps recording, the link heals and nothing is lost', async (t) => {
+test('three nodes in three network namespaces: a node cut off mid-recording is marked stale, everyone keeps recording, the link heals and nothing is lost; a stop-all while it is away stops it when it is back', async (t) => {
   const reason = await netnsUnavailable();
   if (reason) {
     t.log(`not run: ${reason}`);
@@ -182,9 +182,24 @@ test('three nodes in three network namespaces: a node cut off mid-recording is m
     }, 15_000, 100).then(() => Date.now() - healAt, () => null);
     t.log(`${CAMS[CUT]} accepts its own address in Host again ${hostOk === null ? 'not within 15 s' : `${hostOk} ms after the heal`}`);
 
+    // Stop-all while CAM_R is cut off again: the rig answers without waiting for it, and CAM_R
+    // stops the session when it is back (the operator ended the match; nothing runs on).
+    await lab.cut(CUT);
+    await waitFor(async () => {
+      const vs = await Promise.all(others.map((i) => get(`${urls[i]}/api/v1/rig`)));
+      return vs.every((v) => reachable(v)[CAMS[CUT]] === false);
+    }, 6_000, 50);
+    const stopAsked = Date.now();
     const stop = await post(`${urls[1]}/api/v1/rig/record/stop`);
-    t.deepEqual(stop.results.map((r: any) => r.result), ['ok', 'ok', 'ok'], JSON.stringify(stop));
     const stoppedAt = Date.now();
+    t.deepEqual(stop.results.map((r: any) => [r.result, r.code ?? null]), [['ok', null], ['ok', null], ['timeout', 'NODE_UNREACHABLE']], JSON.stringify(stop));
+    t.log(`stop-all with ${CAMS[CUT]} cut off answered in ${stoppedAt - stopAsked} ms`);
+    t.is((await curl('/api/v1/status', 'localhost')).state, 'recording', `${CAMS[CUT]} records on while cut off`);
+    const reHealAt = Date.now();
+    await lab.heal(CUT);
+    await waitFor(async () => ['idle', 'error'].includes((await curl('/api/v1/status', 'localhost')).state), 15_000, 100);
+    const cutStoppedAt = Date.now();
+    t.log(`${CAMS[CUT]} stopped ${cutStoppedAt - reHealAt} ms after its link came back`);
 
     const manifests = await Promise.all(urls.map(async (u) => {
       const { recordings } = await get(`${u}/api/v1/recordings`, 5000);
@@ -200,11 +215,11 @@ test('three nodes in three network namespaces: a node cut off mid-recording is m
       t.falsy(m.inProgress);
       t.true(m.sizeBytes > 0);
       // Nothing lost: the file covers the whole span from the first frame to the stop.
-      const wallS = (stoppedAt - m.firstFrameAt) / 1000;
+      const wallS = ((i === CUT ? reHealAt : stoppedAt) - m.firstFrameAt) / 1000;
       // (Duration counts encoded frames: a machine too loaded to encode in real time shows up
       // as dropped frames, reported by the manifest, not as a gap in the file.)
       t.true(m.durationS + m.droppedFrames / 30 >= wallS - 1.5 || m.durationS >= wallS * 0.75, `${CAMS[i]}: ${m.durationS} s recorded of ~${wallS.toFixed(1)} s`);
-      t.log(`${CAMS[i]}: ${m.file} ${m.durationS} s, ${m.sizeBytes} B, dropped ${m.droppedFrames}, sha256 ${String(m.sha256).slice(0, 12)}…; encoder spawned ${m.startedAt - m.startAt} ms after startAt, first frame ${(m.firstFrameAt - m.startedAt).toFixed(1)} ms after spawn`);
+      t.log(`${CAMS[i]}: ${m.file} ${m.durationS} s, ${m.sizeBytes} B, dropped ${m.droppedFrames}, sha256 ${String(m.sha256).slice(0, 12)}…; first frame ${(m.firstFrameAt - m.startAt).toFixed(2)} ms after startAt, stop reason ${m.stopReason}`);
     }
     // And every node learns every node's manifest (the cut-off one's too) through the rig.
     await waitFor(async () => {

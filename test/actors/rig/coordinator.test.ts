@@ -1,0 +1,149 @@
+import test from 'ava';
+import { RigCoordinator, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
+import type { StartReply } from '../../../actors/recorder/actor.js';
+import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js';
+
+/**
+ * Unit tests of the coordinator's decisions with an in-memory log shared by fake nodes (the
+ * three-node tests in rig.test.ts and netns.test.ts run the same code over the real store).
+ */
+class FakeLog {
+  readonly commands: CommandEvent[] = [];
+  readonly acks = new Map<string, Map<string, AckEvent>>();
+  readonly listeners = new Map<string, (e: RigEvent, author: string, live: boolean) => void>();
+  /** Members whose events do not get through (both ways) right now. */
+  readonly cut = new Set<string>();
+  /** Events held back from a cut-off member, delivered when it is healed. */
+  readonly held: Array<{ to: string; event: RigEvent; author: string }> = [];
+
+  port(cameraId: string, members: string[]): RigPort {
+    return {
+      cameraId,
+      append: async (event) => this.publish(event, cameraId),
+      commands: () => [...this.commands],
+      acks: (commandId) => this.acks.get(commandId) ?? new Map(),
+      members: () => members,
+      reachable: (id) => id === cameraId || (!this.cut.has(id) && !this.cut.has(cameraId)),
+      onEvent: (fn) => {
+        this.listeners.set(cameraId, fn);
+        return () => this.listeners.delete(cameraId);
+      },
+    };
+  }
+
+  publish(event: RigEvent, author: string): void {
+    if (event.type === 'command') this.commands.push(event);
+    if (event.type === 'ack') {
+      const m = this.acks.get(event.commandId) ?? new Map<string, AckEvent>();
+      m.set(event.cameraId, event);
+      this.acks.set(event.commandId, m);
+    }
+    for (const [id, fn] of this.listeners) {
+      if (id !== author && (this.cut.has(id) || this.cut.has(author))) this.held.push({ to: id, event, author });
+      else queueMicrotask(() => fn(event, author, true));
+    }
+  }
+
+  heal(id: string): void {
+    this.cut.delete(id);
+    for (const h of this.held.splice(0)) {
+      if (h.to === id || h.author === id) this.listeners.get(h.to)?.(h.event, h.author, true);
+      else this.held.push(h);
+    }
+  }
+}
+
+class FakeRecorder implements LocalRecorder {
+  session: { sessionId: string; phase: string } | null = null;
+  stops: string[] = [];
+  async start(sessionId: string, startAt: number): Promise<StartReply> {
+    this.session = { sessionId, phase: 'armed' };
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+    if (this.session?.sessionId !== sessionId) return { ok: false, code: 'START_CANCELLED', message: 'cancelled', reasons: [] };
+    this.session = { sessionId, phase: 'recording' };
+    return { ok: true, sessionId, file: `${sessionId}.mp4`, startAt, firstFrameAt: Date.now(), codec: 'h264', codecFallbackReason: null };
+  }
+  async stop(reason: string): Promise<void> {
+    this.stops.push(reason);
+    this.session = null;
+  }
+  current() {
+    return this.session;
+  }
+}
+
+const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'];
+
+function rig(opts: { staleAfterMs?: number; ackTimeoutMs?: number } = {}) {
+  const log = new FakeLog();
+  const nodes = CAMS.map((id) => {
+    const recorder = new FakeRecorder();
+    const c = new RigCoordinator({ port: log.port(id, CAMS), recorder, staleAfterMs: opts.staleAfterMs ?? 300, ackTimeoutMs: opts.ackTimeoutMs ?? 8000 });
+    c.open();
+    return { id, recorder, c };
+  });
+  return { log, nodes, close: () => nodes.forEach((n) => n.c.close()) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('stop-all answers once every reachable member has stopped; a member out of reach is named, not waited for', async (t) => {
+  const { log, nodes, close } = rig();
+  t.teardown(close);
+  const start = await nodes[0]!.c.startAll({ sessionId: 'S1', leadMs: 100 });
+  t.deepEqual(start.results.map((r) => r.result), ['ok', 'ok', 'ok']);
+  log.cut.add('CAM_R');
+  const t0 = Date.now();
+  const stop = await nodes[1]!.c.stopAll(null);
+  const took = Date.now() - t0;
+  t.deepEqual(stop.results.map((r) => [r.cameraId, r.result, r.code]), [['CAM_L', 'ok', undefined], ['CAM_C', 'ok', undefined], ['CAM_R', 'timeout', 'NODE_UNREACHABLE']]);
+  t.regex(stop.results[2]!.message ?? '', /stops this session when it is back/);
+  t.true(took < 8000, `answered after ${took} ms, not at the ${8000 + 20_000} ms deadline`);
+  t.is(nodes[2]!.recorder.current()?.phase, 'recording', 'the cut-off node keeps recording meanwhile');
+});
+
+test('a node back from a cut stops the session the rig stopped while it was away; its ack reaches the rig', async (t) => {
+  const { log, nodes, close } = rig({ staleAfterMs: 200 });
+  t.teardown(close);
+  await nodes[0]!.c.startAll({ sessionId: 'S2', leadMs: 100 });
+  log.cut.add('CAM_R');
+  const stop = await nodes[0]!.c.stopAll(null);
+  await sleep(400); // the stop is stale by the time CAM_R hears of it
+  t.is(nodes[2]!.recorder.current()?.sessionId, 'S2');
+  log.heal('CAM_R');
+  await sleep(50);
+  t.is(nodes[2]!.recorder.current(), null, 'stopped on its return');
+  t.deepEqual(nodes[2]!.recorder.stops, ['stop-all (received late)']);
+  t.true(log.acks.get(stop.commandId)?.get('CAM_R')?.ok, 'its ack is in the log');
+});
+
+test('a late stop does not touch a different session, nor one that started after the stop', async (t) => {
+  const { log, nodes, close } = rig({ staleAfterMs: 200 });
+  t.teardown(close);
+  await nodes[0]!.c.startAll({ sessionId: 'S3', leadMs: 100 });
+  log.cut.add('CAM_R');
+  // Named stop of another session, and an "any" stop: both issued while CAM_R records S3...
+  await nodes[0]!.c.stopAll('OTHER');
+  // ...then CAM_R is restarted on a new session of its own (e.g. from its own page).
+  await nodes[2]!.recorder.stop('test');
+  nodes[2]!.recorder.session = { sessionId: 'LOCAL', phase: 'recording' };
+  await nodes[0]!.c.stopAll(null);
+  await sleep(400);
+  log.heal('CAM_R');
+  await sleep(50);
+  t.deepEqual(nodes[2]!.recorder.current(), { sessionId: 'LOCAL', phase: 'recording' }, 'left recording');
+});
+
+test('a late start is never acted on, and start-all settles once the instant is stale for a member out of reach', async (t) => {
+  const { log, nodes, close } = rig({ staleAfterMs: 300 });
+  t.teardown(close);
+  log.cut.add('CAM_R');
+  const t0 = Date.now();
+  const start = await nodes[0]!.c.startAll({ sessionId: 'S4', leadMs: 100 });
+  const took = Date.now() - t0;
+  t.deepEqual(start.results.map((r) => [r.cameraId, r.result, r.code]), [['CAM_L', 'ok', undefined], ['CAM_C', 'ok', undefined], ['CAM_R', 'timeout', 'NODE_UNREACHABLE']]);
+  t.true(took < 8000, `answered after ${took} ms, not at the ack deadline`);
+  log.heal('CAM_R');
+  await sleep(50);
+  t.is(nodes[2]!.recorder.current(), null, 'the returning node does not start late');
+});
