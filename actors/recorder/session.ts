@@ -478,6 +478,14 @@ export class RecordingSession {
     this.emit('error', new RigError('CODEC_FALLBACK', this.codecFallbackReason));
     await this.discard(a);
     const next = await this.launch('h264');
+    if (next.cmd.shutter) {
+      // The new file starts now: its first frame is this shutter's, not the discarded one's.
+      const opened = await next.encoder.openShutter(this.deps.clock.now());
+      if (opened !== null) {
+        next.firstFrameAt = opened;
+        next.spawnAt = this.deps.clock.now();
+      }
+    }
     const failure = await next.ready;
     if (failure && this.attempt === next && this.stateValue === 'recording') {
       this.errors.push(failure);

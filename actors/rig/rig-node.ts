@@ -99,8 +99,14 @@ export class RigNode extends EventEmitter {
       this.#coordinator = new RigCoordinator({ port: rigPort(store, cfg.camera.id, () => expected), recorder: localRecorder, now: this.#now, log: this.#d.log });
       this.#coordinator.open();
       store.log.on('event', () => this.#changed());
-      store.mesh.on('connect', () => this.#changed());
-      store.mesh.on('disconnect', () => this.#changed());
+      // network.mode says whether this node is meshed with the rig right now ('ap' needs a
+      // Wi-Fi probe that does not exist yet, so it stays 'unknown' when alone).
+      const meshMode = (): void => {
+        this.#d.board.patch({ network: { mode: store.mesh.connected().length > 0 ? 'mesh' : 'unknown' } });
+        this.#changed();
+      };
+      store.mesh.on('connect', meshMode);
+      store.mesh.on('disconnect', meshMode);
       if (cfg.rig.discoveryPort !== null) await this.#openBeacon(store);
       store.mesh.on('refused', (r: { publicKey: string }) => {
         this.#d.log.warn({ code: 'PEER_REFUSED', key: r.publicKey }, 'refused a node that does not hold the rig secret');

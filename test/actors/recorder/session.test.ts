@@ -7,6 +7,7 @@ import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
 import { RecordingSession, type SessionHealth } from '../../../actors/recorder/session.js';
 import type { ProcessRunner } from '../../../actors/recorder/runner.js';
+import { waitFor } from '../../helpers/net.js';
 import { fixture, sessionDeps, sessionOptions, sha256sum, sleep, tempDir } from './helpers.js';
 
 test('h265 synthetic with audio and preview: valid HEVC file, manifest contract, streaming hash = sha256sum', async (t) => {
@@ -86,6 +87,26 @@ test('libx265 failing at start: falls back to h264 and records why', async (t) =
   const { manifest, filePath } = await session.stop();
   t.is(manifest.video.codec, 'h264');
   t.is((await probeMedia(execaRunner, filePath)).codec, 'h264');
+});
+
+test('libx265 dying in its first seconds: the HEVC part is discarded, H.264 records on from a fresh first frame', async (t) => {
+  const dir = await tempDir(t);
+  const session = new RecordingSession(sessionOptions(dir), sessionDeps({ ffmpegPath: fixture('ffmpeg-hevc-dies.sh') }));
+  const errors: string[] = [];
+  session.on('error', (e) => errors.push(e.code));
+  const started = await session.start();
+  t.is(started.codec, 'h265');
+  await waitFor(async () => session.codec === 'h264', 10_000);
+  await sleep(2000);
+  const { manifest, filePath } = await session.stop();
+  t.deepEqual(errors, ['CODEC_FALLBACK']);
+  t.is(manifest.video.codec, 'h264');
+  t.regex(manifest.codecFallbackReason ?? '', /libx265 failed .* after start/);
+  t.true(manifest.firstFrameAt! > started.firstFrameAt + 1000, 'firstFrameAt is the H.264 file\'s own first frame');
+  t.false(manifest.incomplete, JSON.stringify(manifest.errors));
+  const info = await probeMedia(execaRunner, filePath);
+  t.is(info.codec, 'h264');
+  t.true(Math.abs(info.durationS! - (manifest.stoppedAt! - manifest.firstFrameAt!) / 1000) < 0.6, `probed ${info.durationS} s`);
 });
 
 test('rpicam source: camera process piped into ffmpeg through an OS pipe, stopped via the camera', async (t) => {

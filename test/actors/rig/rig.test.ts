@@ -20,6 +20,7 @@ test.serial('three nodes: the rig view converges on every node, in field order',
     t.is(v.self, n.config.current.camera.id);
     t.deepEqual(v.disagreements, []);
     t.is(v.mesh.connected.length, 2);
+    t.is(n.board.snapshot().network.mode, 'mesh', 'status says the node is meshed');
   }
   // Per-camera controls through any node (the phone may reach only one).
   const lv = await post(rig.nodes[0]!, '/api/v1/rig/nodes/CAM_R/lockview');
@@ -131,6 +132,7 @@ test.serial('a node with the wrong rig secret never joins: the rig shows it unre
   t.true(v.disagreements.some((d: any) => d.code === 'NODE_STALE' && d.cameraIds.includes('CAM_R')));
   const stranger = await rigView(rig.nodes[2]!);
   t.deepEqual(stranger.mesh.connected, []);
+  t.is(rig.nodes[2]!.board.snapshot().network.mode, 'unknown', 'a node alone does not claim a mesh');
   t.true(stranger.nodes.filter((n: any) => !n.self).every((n: any) => n.status === null));
 });
 
