@@ -86,8 +86,10 @@ export class EncoderProcess {
         fps: this.cmd.fps,
         ...(this.opts.shutterClock ? { clock: this.opts.shutterClock } : {}),
         target: {
-          writeTick: () => {
-            if (ffmpeg.stdin && !ffmpeg.stdin.destroyed && !ffmpeg.stdin.writableEnded) ffmpeg.stdin.write(TICK_FRAME);
+          writeTicks: (count) => {
+            if (ffmpeg.stdin && !ffmpeg.stdin.destroyed && !ffmpeg.stdin.writableEnded) {
+              ffmpeg.stdin.write(count === 1 ? TICK_FRAME : Buffer.alloc(TICK_FRAME.length * count, TICK_FRAME[0]));
+            }
           },
           endTicks: () => {
             if (ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end();

@@ -7,9 +7,12 @@
  * Two kinds:
  * - 'ticks' (synthetic camera): the node is the camera's clock. Each tick writes one tiny raw
  *   frame to ffmpeg's stdin, and ffmpeg turns it into one test-pattern frame, numbered in
- *   order. Tick k is due at firstFrameAt + k/fps on a monotonic clock; a late wake-up (GC,
- *   busy loop) writes every tick that is due, so the frame count always matches the time
- *   elapsed and a file never drifts from the wall clock.
+ *   order. Tick 0 is written at the instant; tick k is due at firstFrameAt + k/fps on a
+ *   monotonic clock, and every wake-up writes all the ticks that are due, so the frame count
+ *   always matches the time elapsed and a file never drifts from the wall clock. After tick 0
+ *   the node wakes only every batchMs (100 ms: three frames at 30 fps) and writes the due
+ *   ticks at once: per-frame wake-ups cost the node a third of its CPU budget, and a batch
+ *   only delays frames whose content does not depend on when they are encoded.
  * - 'signal' (rpicam-vid --initial pause --signal): the camera runs from arm time and records
  *   from the SIGUSR1 sent at the instant; its first frame is the next one the sensor delivers.
  *
@@ -30,8 +33,8 @@ export interface ShutterClock {
 export const systemClock: ShutterClock = { wall: () => Date.now(), mono: () => performance.now() };
 
 export interface ShutterTarget {
-  /** One raw frame per tick (kind 'ticks'). false when the pipe is full: the tick is queued. */
-  writeTick?(): void;
+  /** `count` raw frames, one per tick (kind 'ticks'), in one write. */
+  writeTicks?(count: number): void;
   /** Ends the ticks (EOF finishes the encoder's file). */
   endTicks?(): void;
   /** Opens a paused camera (kind 'signal'). */
@@ -45,6 +48,8 @@ export interface ShutterOptions {
   clock?: ShutterClock;
   /** The last stretch before the instant (4 ms) is waited by spinning: timers fire late by ms. */
   spinMs?: number;
+  /** Ticks after the first are written in batches at most this often (ms; 0: every frame). */
+  batchMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
 }
@@ -146,23 +151,24 @@ export class Shutter {
     this.openedWall = edgeWall + (now - edgeMono);
     this.stateValue = 'open';
     if (this.opts.kind === 'signal') this.opts.target.signal?.();
-    else this.tick();
+    else this.tick(now);
     this.settle();
   }
 
-  private tick(): void {
+  private tick(now = this.clock.mono()): void {
     if (this.stateValue !== 'open') return;
-    const now = this.clock.mono();
     // Every tick that is due, so a late wake-up never loses frames from the timeline.
-    while (this.openedMono + this.ticks * this.frameMs <= now) {
-      this.opts.target.writeTick?.();
-      this.ticks++;
+    const due = Math.floor((now - this.openedMono) / this.frameMs) + 1;
+    if (due > this.ticks) {
+      this.opts.target.writeTicks?.(due - this.ticks);
+      this.ticks = due;
     }
     const next = this.openedMono + this.ticks * this.frameMs;
+    const wait = Math.max(next - this.clock.mono(), this.opts.batchMs ?? 100);
     this.timer = this.setTimer(() => {
       this.timer = null;
       this.tick();
-    }, Math.max(0, next - this.clock.mono()));
+    }, wait);
   }
 
   private settle(): void {

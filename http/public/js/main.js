@@ -334,7 +334,7 @@ async function startAll() {
     const card = app.cards.get(x.cameraId);
     if (!card) continue;
     if (x.result === 'ok') ack(x.cameraId, 'recording', { sessionId: r.body.sessionId, firstFrameAt: x.firstFrameAt });
-    if (x.result === 'ok') card.showResult('ok', `Start all: OK${x.firstFrameAt ? `, first frame ${(x.firstFrameAt - r.body.startAt).toFixed(0)} ms after the agreed start` : ''}`);
+    if (x.result === 'ok') card.showResult('ok', `Start all: OK${x.firstFrameAt ? `, first frame ${(x.firstFrameAt - r.body.startAt).toFixed(1)} ms after the agreed start` : ''}`);
     else card.showResult('error', `Start all: ${x.result.toUpperCase()}${x.message ? ` — ${x.message}` : ''}${x.code ? ` (${x.code})` : ''}`);
   }
   renderAll();

@@ -59,7 +59,7 @@ test('bare ffmpeg SIGKILLed with no manifest at all: recovery writes one from th
   t.teardown(() => void ff.kill('SIGKILL'));
   ff.stdin!.on('error', () => undefined);
   // The synthetic camera's clock, as the recorder runs it.
-  const shutter = new Shutter({ kind: 'ticks', fps: 30, target: { writeTick: () => void ff.stdin!.write(Buffer.alloc(4)), endTicks: () => ff.stdin!.end() } });
+  const shutter = new Shutter({ kind: 'ticks', fps: 30, target: { writeTicks: (n) => void ff.stdin!.write(Buffer.alloc(4 * n)), endTicks: () => ff.stdin!.end() } });
   t.teardown(() => shutter.end());
   await shutter.openAt(Date.now());
   const t0 = Date.now();

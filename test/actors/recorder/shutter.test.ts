@@ -40,12 +40,12 @@ function fakeWorld() {
   };
 }
 
-test('ticks: nothing before the instant; tick 0 at the instant, measured below a ms; then one per frame interval', async (t) => {
+test('ticks (batchMs 0): nothing before the instant; tick 0 at the instant, measured below a ms; then one per frame interval', async (t) => {
   const w = fakeWorld();
   const writes: number[] = [];
   const shutter = new Shutter({
-    kind: 'ticks', fps: 25, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer,
-    target: { writeTick: () => writes.push(w.mono) },
+    kind: 'ticks', fps: 25, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, batchMs: 0,
+    target: { writeTicks: (n) => { for (let i = 0; i < n; i++) writes.push(w.mono); } },
   });
   const at = 1_000_500; // wall ms: monotonic ≈ 499.63
   const opened = shutter.openAt(at);
@@ -66,7 +66,7 @@ test('ticks: nothing before the instant; tick 0 at the instant, measured below a
 test('ticks: a late wake-up writes every tick that was due, so frames always match the time elapsed', (t) => {
   const w = fakeWorld();
   let writes = 0;
-  const shutter = new Shutter({ kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, target: { writeTick: () => writes++ } });
+  const shutter = new Shutter({ kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, batchMs: 0, target: { writeTicks: (n) => (writes += n) } });
   void shutter.openAt(0); // in the past: opens at once
   t.is(writes, 1);
   const opened = w.mono;
@@ -77,13 +77,28 @@ test('ticks: a late wake-up writes every tick that was due, so frames always mat
   t.is(writes, 61);
 });
 
+test('ticks, batched (default 100 ms): tick 0 alone at the instant, then the due ticks in one write per wake-up', (t) => {
+  const w = fakeWorld();
+  const batches: Array<{ at: number; n: number }> = [];
+  const shutter = new Shutter({ kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, target: { writeTicks: (n) => batches.push({ at: w.mono, n }) } });
+  void shutter.openAt(0);
+  const opened = w.mono;
+  t.is(batches[0]!.n, 1, 'tick 0 on its own');
+  w.advance(opened + 1050); // the 10th wake-up falls just after 1000 ms (the fake clock creeps)
+  const wakes = batches.slice(1);
+  t.is(wakes.length, 10, 'ten wake-ups in a second');
+  for (let i = 1; i < wakes.length; i++) t.true(wakes[i]!.at - wakes[i - 1]!.at >= 99.9, 'at most one wake-up per 100 ms');
+  t.is(shutter.frames, 31, 'frames 0..30 by the end of the second, batching or not');
+  t.is(batches.reduce((sum, b) => sum + b.n, 0), shutter.frames);
+});
+
 test('end() before the instant: no frame, ticks ended, waiters get null; end() is idempotent', async (t) => {
   const w = fakeWorld();
   let writes = 0;
   let ended = 0;
   const shutter = new Shutter({
     kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer,
-    target: { writeTick: () => writes++, endTicks: () => ended++ },
+    target: { writeTicks: (n) => (writes += n), endTicks: () => ended++ },
   });
   const opened = shutter.openAt(2_000_000);
   shutter.end();
@@ -102,7 +117,7 @@ test('signal: one signal at the instant, no ticks; stopping after it ends the sh
   let writes = 0;
   const shutter = new Shutter({
     kind: 'signal', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer,
-    target: { signal: () => signals++, writeTick: () => writes++ },
+    target: { signal: () => signals++, writeTicks: (n) => (writes += n) },
   });
   const opened = shutter.openAt(1_000_100);
   w.advance(50);
@@ -118,7 +133,7 @@ test('signal: one signal at the instant, no ticks; stopping after it ends the sh
 
 test('real clocks: the shutter opens at the instant, not before, within a few ms', async (t) => {
   let wroteAt = 0;
-  const shutter = new Shutter({ kind: 'ticks', fps: 30, target: { writeTick: () => (wroteAt ||= Date.now()) } });
+  const shutter = new Shutter({ kind: 'ticks', fps: 30, target: { writeTicks: () => (wroteAt ||= Date.now()) } });
   const at = Date.now() + 100;
   const first = await shutter.openAt(at);
   shutter.end();
