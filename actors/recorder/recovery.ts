@@ -63,7 +63,14 @@ async function rebuild(
   // A crash leaves the last fragment half-written: cut it off, so the file decodes cleanly to
   // its end and the checksum names what the analyst will get.
   const trimmedBytes = await trimPartialFragment(path);
-  const [sha256, info, st] = [await sha256File(path), await probeMedia(deps.runner, path, deps.ffprobePath), await stat(path)];
+  const empty = (await stat(path)).size === 0;
+  // An armed node starts its encoder before the instant; one that went down before its first
+  // frame leaves an empty file. Nothing was recorded, but the manifest still says so.
+  const [sha256, info, st] = [
+    await sha256File(path),
+    empty ? { codec: null, width: null, height: null, durationS: 0, frameCount: 0 } : await probeMedia(deps.runner, path, deps.ffprobePath),
+    await stat(path),
+  ];
   const codec = info.codec === 'hevc' ? 'h265' : info.codec === 'h264' ? 'h264' : (prev?.video.codec ?? 'h264');
   return {
     ...(prev ?? {}),
@@ -90,7 +97,7 @@ async function rebuild(
     offloaded: false,
     incomplete: true,
     inProgress: false,
-    stopReason: prev?.stopReason ?? 'recovered-after-crash',
+    stopReason: prev?.stopReason ?? (empty ? 'down-before-first-frame' : 'recovered-after-crash'),
     recoveredAt: deps.now(),
     ...(trimmedBytes > 0 ? { recoveryTrimmedBytes: trimmedBytes } : {}),
   };

@@ -10,7 +10,8 @@ import { ManifestSchema, recordingFileName } from '../../../actors/recorder/mani
 import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
 import { recoverDataDir } from '../../../actors/recorder/recovery.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
-import { sha256sum, sleep, tempDir } from './helpers.js';
+import { RecordingSession } from '../../../actors/recorder/session.js';
+import { sessionDeps, sessionOptions, sha256sum, sleep, tempDir } from './helpers.js';
 
 const deps = { runner: execaRunner, now: () => Date.now(), cameraId: 'CAM_L', cameraPosition: 'left', softwareVersion: '0.1.0-test' };
 
@@ -90,4 +91,19 @@ test('an undecodable file is reported, not fatal for the others', async (t) => {
   const [r] = await recoverDataDir(dir, deps);
   t.is(r!.manifest, null);
   t.regex(r!.error ?? '', /ffprobe failed|PROBE/i);
+});
+
+test('a node that went down while armed (encoder started, no frame yet): the empty take gets a final manifest that says so', async (t) => {
+  const dir = await tempDir(t);
+  // What an armed node leaves on disk: its in-progress manifest and its encoder's empty file.
+  const session = new RecordingSession(sessionOptions(dir, { startAt: Date.now() + 60_000, codec: 'h264' }), sessionDeps());
+  t.teardown(() => session.abandon());
+  await session.prepare();
+  const [r, ...rest] = await recoverDataDir(dir, deps);
+  t.is(rest.length, 0);
+  t.is(r!.error, null);
+  const m = ManifestSchema.parse(JSON.parse(await readFile(r!.manifestPath, 'utf8')));
+  t.like(m, { sessionId: 'S20250601A', incomplete: true, inProgress: false, sizeBytes: 0, durationS: 0, firstFrameAt: null, stopReason: 'down-before-first-frame' });
+  t.is(m.sha256, await sha256sum(session.filePath));
+  t.deepEqual(await recoverDataDir(dir, deps), [], 'a second run finds nothing to do');
 });
