@@ -147,7 +147,8 @@ export class RigLog extends EventEmitter<RigLogEvents> {
       dataDir: opts.dataDir,
       cameraId: opts.cameraId,
       coreName: opts.coreName ?? 'rig-events',
-      heartbeatMs: opts.heartbeatMs ?? 2000,
+      // Every 1–1.5 s when idle: a silent node must read as stale within 5 s (view.ts).
+      heartbeatMs: opts.heartbeatMs ?? 1000,
       autoHeartbeat: opts.autoHeartbeat ?? true,
       statusMinIntervalMs: opts.statusMinIntervalMs ?? 1000,
       compactEvery: opts.compactEvery ?? 2000,

@@ -3,7 +3,7 @@
 // network; only then does the mesh start and feed connections to the log.
 import { RigLog, type RigLogOptions } from './log.js'
 import { RigMesh, type RigMeshOptions } from './peer.js'
-import { RigView } from './view.js'
+import { RigView, STALE_AFTER_MS } from './view.js'
 
 export interface RigStoreOptions {
   log: RigLogOptions
@@ -25,7 +25,7 @@ export class RigStore {
     const cameraId = opts.log.cameraId
     this.network = opts.network !== false
     this.log = new RigLog({ clock, ...opts.log })
-    this.view = new RigView({ self: cameraId, clock, staleAfterMs: opts.staleAfterMs ?? 5000 })
+    this.view = new RigView({ self: cameraId, clock, staleAfterMs: opts.staleAfterMs ?? STALE_AFTER_MS })
     this.mesh = new RigMesh({
       ...opts.mesh,
       cameraId,

@@ -257,6 +257,13 @@ export interface RigViewOptions {
   staleAfterMs?: number
 }
 
+/**
+ * A node is stale once nothing was heard from it for this long. The promise is "stale within
+ * 5 s of going silent": its last receipt is at most one heartbeat (1–1.5 s) before that, so 4 s
+ * keeps the promise with room for polling, and still spans two missed heartbeats on busy Wi-Fi.
+ */
+export const STALE_AFTER_MS = 4000
+
 /** Holds the reduced state and the impure inputs; feed it from RigLog and RigMesh events. */
 export class RigView {
   readonly self: string
@@ -268,7 +275,7 @@ export class RigView {
   constructor(opts: RigViewOptions) {
     this.self = opts.self
     this.clock = opts.clock ?? Date.now
-    this.staleAfterMs = opts.staleAfterMs ?? 5000
+    this.staleAfterMs = opts.staleAfterMs ?? STALE_AFTER_MS
   }
 
   get state(): RigState {
