@@ -266,14 +266,8 @@ export class RecordingSession {
     for (;;) {
       const attempt = this.primed ?? (await this.launch(codec));
       this.primed = null;
-      if (attempt.cmd.shutter) {
-        // Already scheduled for startAt when primed; a relaunch opens at once.
-        const opened = await attempt.encoder.openShutter(opts.startAt);
-        if (opened !== null) {
-          attempt.firstFrameAt = opened;
-          attempt.spawnAt = this.deps.clock.now();
-        }
-      }
+      // Already scheduled for startAt when primed; a relaunch opens at once.
+      await this.openShutter(attempt, opts.startAt);
       const failure = await attempt.ready;
       if (!failure) break;
       await this.discard(attempt);
@@ -478,20 +472,23 @@ export class RecordingSession {
     this.emit('error', new RigError('CODEC_FALLBACK', this.codecFallbackReason));
     await this.discard(a);
     const next = await this.launch('h264');
-    if (next.cmd.shutter) {
-      // The new file starts now: its first frame is this shutter's, not the discarded one's.
-      const opened = await next.encoder.openShutter(this.deps.clock.now());
-      if (opened !== null) {
-        next.firstFrameAt = opened;
-        next.spawnAt = this.deps.clock.now();
-      }
-    }
+    // The new file starts now: its first frame is this shutter's, not the discarded one's.
+    await this.openShutter(next, this.deps.clock.now());
     const failure = await next.ready;
     if (failure && this.attempt === next && this.stateValue === 'recording') {
       this.errors.push(failure);
       this.emit('error', failure);
       void this.finish(failure.code, failure);
     }
+  }
+
+  /** Opens a gated attempt's shutter at `at` (or at once): its first frame is then known. */
+  private async openShutter(a: Attempt, at: number): Promise<void> {
+    if (!a.cmd.shutter) return;
+    const opened = await a.encoder.openShutter(at);
+    if (opened === null) return; // stopped before it opened: ready says why
+    a.firstFrameAt = opened;
+    a.spawnAt = this.deps.clock.now();
   }
 
   private async discard(a: Attempt): Promise<void> {
