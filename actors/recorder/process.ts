@@ -155,13 +155,13 @@ export class EncoderProcess {
     const stopGrace = this.opts.stopGraceMs ?? 5000;
     const killGrace = this.opts.killGraceMs ?? 3000;
     this.stopping = (async () => {
-      // Ending the ticks is the synthetic camera's EOF; a paused camera is stopped as usual.
-      if (this.shutterValue?.state !== 'ended') this.shutterValue?.end();
-      if (this.cmd.shutter === 'ticks') {
-        // ended above: ffmpeg drains what it has and finishes the file
-      } else if (producer) producer.kill('SIGINT');
-      else if (this.cmd.stdinCommands && ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end('q');
-      else ffmpeg.kill('SIGINT');
+      // Ending the ticks is the synthetic camera's EOF: ffmpeg drains them and finishes the file.
+      this.shutterValue?.end();
+      if (this.cmd.shutter !== 'ticks') {
+        if (producer) producer.kill('SIGINT');
+        else if (this.cmd.stdinCommands && ffmpeg.stdin && !ffmpeg.stdin.destroyed) ffmpeg.stdin.end('q');
+        else ffmpeg.kill('SIGINT');
+      }
       if (await settlesWithin(exited, stopGrace)) return exited;
       producer?.kill('SIGTERM');
       ffmpeg.kill('SIGTERM');
