@@ -69,8 +69,10 @@ export interface RigMeshOptions {
   keyPair?: KeyPair
   /** Every accepted connection is handed here (RigLog.attach). */
   onConnection(conn: SwarmConnection, peer: ConnectedPeer): void
-  /** Topic refresh and missing-member re-dial period. */
+  /** Topic refresh period. */
   refreshMs?: number
+  /** How often a missing member is dialled again (ms). */
+  redialMs?: number
   /** Hyperswarm's retry backoffs for lost peers; the last one repeats for members. */
   backoffs?: [number, number, number, number]
   clock?: () => number
@@ -164,6 +166,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
   private swarm: Hyperswarm | null = null
   private discovery: PeerDiscovery | null = null
   private refreshTimer: NodeJS.Timeout | null = null
+  private redialTimer: NodeJS.Timeout | null = null
   private listening: Promise<void> | null = null
   private phase: 'new' | 'open' | 'closed' = 'new'
 
@@ -242,6 +245,10 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     )
     const refreshMs = this.opts.refreshMs ?? 15_000
     this.refreshTimer = setInterval(() => this.refresh(), refreshMs)
+    // A member that is missing is dialled every redialMs, so one that comes back (Wi-Fi healed,
+    // node rebooted) is connected within about that long, not at the next topic refresh.
+    this.redialTimer = setInterval(() => this.dialMissing(), this.opts.redialMs ?? 2000)
+    this.redialTimer.unref?.()
   }
 
   /** Resolves once this node accepts incoming connections (after the DHT bootstrapped). */
@@ -293,6 +300,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    if (this.redialTimer) clearInterval(this.redialTimer)
     for (const { conn } of this.peers.values()) conn.destroy()
     // force: skip unannouncing the topic, which waits on DHT round trips (seconds when peers
     // are already gone) and buys nothing: members find each other by key anyway.
@@ -313,6 +321,8 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     for (const [key, id] of this.allowed) {
       // Only derived members are dialled; extras (laptops) come to us.
       if (id === null || this.peers.has(key)) continue
+      // joinPeer queues a dial now even when hyperswarm's own retry is backing off (its last
+      // step, 10 s, repeats for explicit peers): redialMs bounds how late a member returns.
       swarm.joinPeer(Buffer.from(key, 'hex'))
     }
   }

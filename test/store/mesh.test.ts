@@ -245,3 +245,40 @@ test.serial('a member whose address is known is dialled at its own DHT node firs
   // through the DHT (no relay given), and still connects.
   t.deepEqual(dials.find((x) => x.key === keyL)?.relayAddresses ?? null, null)
 })
+
+test.serial('a missing member is dialled every redialMs, not just on hyperswarm\'s backoff (up to 10 s); when it comes up it connects', async (t) => {
+  const ports = await freeUdpPorts(2)
+  const secret = `${SECRET}-late-member`
+  const keyC = nodeKeyPair(secret, 'CAM_C').publicKey.toString('hex')
+  let dialsOfC = 0
+  const proto = HyperDHT.prototype as unknown as { connect(this: HyperDHT, key: Buffer, opts?: object): unknown }
+  const original = proto.connect
+  proto.connect = function (key, opts = {}) {
+    if (key.toString('hex') === keyC) dialsOfC++
+    return original.call(this, key, opts)
+  }
+  t.teardown(() => { proto.connect = original })
+  const make = (i: number, peers: Array<{ host: string; port: number; cameraId?: string }>) => {
+    const m = new RigMesh({
+      rigSecret: secret, cameraId: CAMS[i] as string, members: CAMS, host: HOST, port: ports[i] as number, peers,
+      refreshMs: 120_000, // no topic refresh during the test
+      redialMs: 500, // hyperswarm's own backoffs stay the production ones (0.5, 2, 5, 10 s)
+      onConnection() {}
+    })
+    t.teardown(() => m.close())
+    return m
+  }
+  const a = make(0, [{ host: HOST, port: ports[1] as number, cameraId: 'CAM_C' }])
+  await a.open()
+  await new Promise((r) => setTimeout(r, 3000))
+  const before = dialsOfC
+  await new Promise((r) => setTimeout(r, 9000))
+  // A failed dial takes ~1.5 s here, so redialling every 500 ms makes about 5 in 9 s;
+  // hyperswarm alone (its backoff at 5, then 10 s by now) makes two at most.
+  t.true(dialsOfC - before >= 4, `${dialsOfC - before} dials of the missing C in 9 s`)
+  const c = make(1, [])
+  const upAt = Date.now()
+  await c.open()
+  await waitFor('A and C connected', () => a.connected().some((p) => p.cameraId === 'CAM_C'), 6000)
+  t.log(`connected ${Date.now() - upAt} ms after C came up; ${dialsOfC} dials of C in all`)
+})
