@@ -14,6 +14,8 @@
 //   connection the higher key initiates), so a node that boots while its peer's dial is
 //   pending is reached on that dial's next retry, a few hundred ms later at most.
 import { createSocket } from 'node:dgram'
+import { lookup } from 'node:dns/promises'
+import { isIPv4 } from 'node:net'
 import { EventEmitter } from 'node:events'
 import HyperDHT, { type ConnectOptions, type HyperDHTOptions, type KeyPair } from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type SwarmConnection } from 'hyperswarm'
@@ -73,6 +75,11 @@ export interface RigMeshOptions {
   refreshMs?: number
   /** How often a missing member is dialled again (ms). */
   redialMs?: number
+  /**
+   * Resolves a peer's host name (e.g. cam-c.local over mDNS) to an IPv4 address: UDP sends
+   * need one. Defaults to the system resolver.
+   */
+  resolve?: (host: string) => Promise<string>
   /** Hyperswarm's retry backoffs for lost peers; the last one repeats for members. */
   backoffs?: [number, number, number, number]
   clock?: () => number
@@ -162,6 +169,8 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
   private readonly refusals: Refusals = { count: 0, lastKey: null, lastAt: null }
   /** hex key -> the member's DHT address, from the config or its latest beacon. */
   private readonly addresses = new Map<string, PeerAddress>()
+  /** host name -> its IPv4 address, as last resolved (names only; IPs need none). */
+  private readonly resolved = new Map<string, string>()
   private dht: HyperDHT | null = null
   private swarm: Hyperswarm | null = null
   private discovery: PeerDiscovery | null = null
@@ -200,6 +209,9 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
       this.phase = 'closed'
       throw bindError(host, port, err)
     })
+    // The first dials go straight to members named in the config if their names resolve now;
+    // a slow resolver (no mDNS on this network) is not waited for beyond 300 ms.
+    await Promise.race([this.resolveNames(), new Promise((r) => setTimeout(r, 300).unref())])
     const dht = new RigDHT(
       {
         host,
@@ -211,7 +223,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
         anyPort: false,
         adaptiveTimeout: { ...LAN_TIMEOUTS, fallback: [...LAN_TIMEOUTS.fallback] }
       },
-      (publicKey) => this.addresses.get(publicKey.toString('hex')) ?? null
+      (publicKey) => this.directAddress(publicKey.toString('hex'))
     )
     this.dht = dht
     try {
@@ -315,9 +327,29 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.peers.clear()
   }
 
+  /** A member's address as an IP (names resolved in the background); null: use the DHT. */
+  private directAddress(key: string): PeerAddress | null {
+    const a = this.addresses.get(key)
+    if (!a) return null
+    if (isIPv4(a.host)) return a
+    const ip = this.resolved.get(a.host)
+    return ip ? { host: ip, port: a.port } : null
+  }
+
+  /** Looks up the members' host names again (an mDNS name may move to another address). */
+  private resolveNames(): Promise<unknown> {
+    const resolve = this.opts.resolve ?? (async (host: string) => (await lookup(host, { family: 4 })).address)
+    const names = new Set([...this.addresses.values()].map((a) => a.host).filter((h) => !isIPv4(h)))
+    return Promise.allSettled([...names].map((host) => resolve(host).then(
+      (ip) => { if (isIPv4(ip)) this.resolved.set(host, ip) },
+      (err: Error) => this.logger.debug({ err, host }, 'peer host name did not resolve')
+    )))
+  }
+
   private dialMissing(): void {
     const swarm = this.swarm
     if (!swarm) return
+    if (this.missingMembers() > 0) void this.resolveNames()
     for (const [key, id] of this.allowed) {
       // Only derived members are dialled; extras (laptops) come to us.
       if (id === null || this.peers.has(key)) continue
@@ -325,6 +357,12 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
       // step, 10 s, repeats for explicit peers): redialMs bounds how late a member returns.
       swarm.joinPeer(Buffer.from(key, 'hex'))
     }
+  }
+
+  private missingMembers(): number {
+    let n = 0
+    for (const [key, id] of this.allowed) if (id !== null && !this.peers.has(key)) n++
+    return n
   }
 
   private learn(cameraId: string, host: string, port: number): void {

@@ -282,3 +282,35 @@ test.serial('a missing member is dialled every redialMs, not just on hyperswarm\
   await waitFor('A and C connected', () => a.connected().some((p) => p.cameraId === 'CAM_C'), 6000)
   t.log(`connected ${Date.now() - upAt} ms after C came up; ${dialsOfC} dials of C in all`)
 })
+
+test.serial('a member named by host name (cam-c.local on a field LAN) is dialled at the address the name resolves to; UDP needs an IP', async (t) => {
+  const ports = await freeUdpPorts(2)
+  const secret = `${SECRET}-host-names`
+  const keyC = nodeKeyPair(secret, 'CAM_C').publicKey.toString('hex')
+  const dials: unknown[] = []
+  const proto = HyperDHT.prototype as unknown as { connect(this: HyperDHT, key: Buffer, opts?: { relayAddresses?: unknown }): unknown }
+  const original = proto.connect
+  proto.connect = function (key, opts = {}) {
+    if (key.toString('hex') === keyC) dials.push(opts.relayAddresses ?? null)
+    return original.call(this, key, opts)
+  }
+  t.teardown(() => { proto.connect = original })
+  const asked: string[] = []
+  const make = (i: number, peers: Array<{ host: string; port: number; cameraId?: string }>, resolve?: (h: string) => Promise<string>) => {
+    const m = new RigMesh({
+      rigSecret: secret, cameraId: CAMS[i] as string, members: CAMS, host: HOST, port: ports[i] as number, peers,
+      ...(resolve ? { resolve } : {}), onConnection() {}
+    })
+    t.teardown(() => m.close())
+    return m
+  }
+  // The system resolver, for real: "localhost" stands in for an mDNS name.
+  const a = make(0, [{ host: 'localhost', port: ports[1] as number, cameraId: 'CAM_C' }])
+  const c = make(1, [{ host: 'cam-l.local', port: ports[0] as number, cameraId: 'CAM_L' }], async (h) => { asked.push(h); return HOST })
+  await a.open()
+  await c.open()
+  await waitFor('connected', () => a.connected().length === 1 && c.connected().length === 1, 10_000)
+  t.true(asked.includes('cam-l.local'), 'the name was resolved through the resolver given')
+  t.true(dials.length > 0)
+  for (const d of dials) t.deepEqual((d as unknown[])[0], { host: '127.0.0.1', port: ports[1] }, 'dialled at the resolved IP')
+})
