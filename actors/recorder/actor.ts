@@ -261,6 +261,13 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
         }
 
         case 'lockview': {
+          if (state.phase === 'armed' && state.armed) {
+            // The camera is already started (paused) for the instant: a still cannot be taken
+            // from it, and its preview comes with the first frames.
+            const inS = Math.max(0, Math.ceil((state.armed.startAt - now()) / 1000));
+            dispatch(msg.replyTo, { ok: false, code: 'ARMED', message: `the camera starts recording in ${inS} s; Lock View works again once it records` });
+            return state;
+          }
           try {
             const jpeg = state.phase === 'recording'
               ? await readFile(previewPath())

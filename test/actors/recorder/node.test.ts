@@ -124,6 +124,9 @@ test.serial('a start in the future arms the node, then records from that instant
   // Armed means started: the encoder is already running, waiting for the shutter.
   const kids = await execa('pgrep', ['-P', String(process.pid), 'ffmpeg'], { reject: false });
   t.true(kids.stdout.trim().length > 0, 'the encoder runs before the instant');
+  const lv = await post(n, '/api/v1/lockview');
+  t.is(lv.statusCode, 409, 'no still from a camera held for the start');
+  t.is(lv.json().error.code, 'ARMED');
   const r = await pending;
   t.is(r.statusCode, 200, r.body);
   t.true(r.json().firstFrameAt >= startAt, 'no frame before the agreed instant');
