@@ -171,6 +171,9 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
   private readonly addresses = new Map<string, PeerAddress>()
   /** host name -> its IPv4 address, as last resolved (names only; IPs need none). */
   private readonly resolved = new Map<string, string>()
+  /** Lookups in flight, and when a name last failed to resolve. */
+  private readonly resolving = new Map<string, Promise<void>>()
+  private readonly unresolvedAt = new Map<string, number>()
   private dht: HyperDHT | null = null
   private swarm: Hyperswarm | null = null
   private discovery: PeerDiscovery | null = null
@@ -336,14 +339,33 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     return ip ? { host: ip, port: a.port } : null
   }
 
-  /** Looks up the members' host names again (an mDNS name may move to another address). */
+  /**
+   * Looks up the members' host names again (an mDNS name may move to another address). The
+   * system resolver runs on libuv's thread pool, which the recording's file writes share, and
+   * a .local name without mDNS can take seconds to fail: so at most one lookup per name is in
+   * flight, and a name that failed is tried again only after 30 s.
+   */
   private resolveNames(): Promise<unknown> {
     const resolve = this.opts.resolve ?? (async (host: string) => (await lookup(host, { family: 4 })).address)
     const names = new Set([...this.addresses.values()].map((a) => a.host).filter((h) => !isIPv4(h)))
-    return Promise.allSettled([...names].map((host) => resolve(host).then(
-      (ip) => { if (isIPv4(ip)) this.resolved.set(host, ip) },
-      (err: Error) => this.logger.debug({ err, host }, 'peer host name did not resolve')
-    )))
+    const now = this.clock()
+    return Promise.allSettled([...names].map((host) => {
+      const pending = this.resolving.get(host)
+      if (pending) return pending
+      if (now - (this.unresolvedAt.get(host) ?? -Infinity) < 30_000) return Promise.resolve()
+      const p = resolve(host).then(
+        (ip) => {
+          if (isIPv4(ip)) this.resolved.set(host, ip)
+          this.unresolvedAt.delete(host)
+        },
+        (err: Error) => {
+          this.unresolvedAt.set(host, this.clock())
+          this.logger.debug({ err, host }, 'peer host name did not resolve')
+        }
+      ).finally(() => this.resolving.delete(host))
+      this.resolving.set(host, p)
+      return p
+    }))
   }
 
   private dialMissing(): void {
