@@ -330,6 +330,14 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.peers.clear()
   }
 
+  /**
+   * The IPv4 address a peer's host name last resolved to (the name itself when it is an IP or
+   * not resolved yet), so HTTP relays to that peer need no lookup of their own.
+   */
+  ipOf(host: string): string {
+    return isIPv4(host) ? host : (this.resolved.get(host) ?? host)
+  }
+
   /** A member's address as an IP (names resolved in the background); null: use the DHT. */
   private directAddress(key: string): PeerAddress | null {
     const a = this.addresses.get(key)

@@ -155,7 +155,9 @@ export class RigNode extends EventEmitter {
     const d = this.#discovered.get(cameraId);
     if (d) return { host: d.host, port: d.httpPort };
     const p = this.#d.config.peers.find((x) => x.cameraId === cameraId);
-    return p?.httpPort ? { host: p.host, port: p.httpPort } : null;
+    // The mesh keeps the peer's name resolved: a relay then does no lookup of its own, which
+    // with mDNS down would hang for seconds on a thread the recording's writes need.
+    return p?.httpPort ? { host: this.#store?.mesh.ipOf(p.host) ?? p.host, port: p.httpPort } : null;
   }
 
   async close(): Promise<void> {
