@@ -73,7 +73,7 @@ export interface RigMeshOptions {
   onConnection(conn: SwarmConnection, peer: ConnectedPeer): void
   /** Topic refresh period. */
   refreshMs?: number
-  /** How often a missing member is dialled again (ms). */
+  /** How often a missing member is dialled again (ms; default 1000: a few UDP packets each). */
   redialMs?: number
   /**
    * Resolves a peer's host name (e.g. cam-c.local over mDNS) to an IPv4 address: UDP sends
@@ -262,7 +262,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.refreshTimer = setInterval(() => this.refresh(), refreshMs)
     // A member that is missing is dialled every redialMs, so one that comes back (Wi-Fi healed,
     // node rebooted) is connected within about that long, not at the next topic refresh.
-    this.redialTimer = setInterval(() => this.dialMissing(), this.opts.redialMs ?? 2000)
+    this.redialTimer = setInterval(() => this.dialMissing(), this.opts.redialMs ?? 1000)
     this.redialTimer.unref?.()
   }
 
