@@ -2,7 +2,8 @@
 // is no internet, so the rig's nodes bootstrap each other) and a Hyperswarm on top of it.
 // Peers are found two ways at once, because either alone has failed in the field:
 // - dialling every member's public key directly (keys are derived from the rig secret), which
-//   hyperswarm retries with the backoffs given here, forever for these "explicit" peers;
+//   hyperswarm retries with the backoffs given here, and this mesh again every redialMs while
+//   a member is missing (hyperswarm's own retries back off to 10 s);
 // - a topic derived from the rig secret, refreshed every refreshMs (hyperswarm's own refresh
 //   is ~10 minutes, too slow for nodes that boot at slightly different times).
 // Only members pass the firewall; refusals are counted for the status page.
@@ -14,12 +15,11 @@
 //   connection the higher key initiates), so a node that boots while its peer's dial is
 //   pending is reached on that dial's next retry, a few hundred ms later at most.
 import { createSocket } from 'node:dgram'
-import { lookup } from 'node:dns/promises'
-import { isIPv4 } from 'node:net'
 import { EventEmitter } from 'node:events'
 import HyperDHT, { type ConnectOptions, type HyperDHTOptions, type KeyPair } from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type SwarmConnection } from 'hyperswarm'
 import { memberKeys, nodeKeyPair, rigTopic } from './identity.js'
+import { PeerNames, type Resolve } from './peer-names.js'
 import type { StoreLogger } from './log.js'
 
 export interface PeerAddress {
@@ -79,7 +79,7 @@ export interface RigMeshOptions {
    * Resolves a peer's host name (e.g. cam-c.local over mDNS) to an IPv4 address: UDP sends
    * need one. Defaults to the system resolver.
    */
-  resolve?: (host: string) => Promise<string>
+  resolve?: Resolve
   /** Hyperswarm's retry backoffs for lost peers; the last one repeats for members. */
   backoffs?: [number, number, number, number]
   clock?: () => number
@@ -169,11 +169,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
   private readonly refusals: Refusals = { count: 0, lastKey: null, lastAt: null }
   /** hex key -> the member's DHT address, from the config or its latest beacon. */
   private readonly addresses = new Map<string, PeerAddress>()
-  /** host name -> its IPv4 address, as last resolved (names only; IPs need none). */
-  private readonly resolved = new Map<string, string>()
-  /** Lookups in flight, and when a name last failed to resolve. */
-  private readonly resolving = new Map<string, Promise<void>>()
-  private readonly unresolvedAt = new Map<string, number>()
+  private readonly names: PeerNames
   private dht: HyperDHT | null = null
   private swarm: Hyperswarm | null = null
   private discovery: PeerDiscovery | null = null
@@ -188,6 +184,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.cameraId = opts.cameraId
     this.clock = opts.clock ?? Date.now
     this.logger = opts.logger ?? silent
+    this.names = new PeerNames({ clock: this.clock, logger: this.logger, ...(opts.resolve ? { resolve: opts.resolve } : {}) })
     this.keyPair = opts.keyPair ?? nodeKeyPair(opts.rigSecret, opts.cameraId)
     for (const [key, id] of memberKeys(opts.rigSecret, opts.members)) this.allowed.set(key, id)
     for (const key of opts.allowKeys ?? []) if (!this.allowed.has(key)) this.allowed.set(key, null)
@@ -335,45 +332,18 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
    * not resolved yet), so HTTP relays to that peer need no lookup of their own.
    */
   ipOf(host: string): string {
-    return isIPv4(host) ? host : (this.resolved.get(host) ?? host)
+    return this.names.ip(host) ?? host
   }
 
   /** A member's address as an IP (names resolved in the background); null: use the DHT. */
   private directAddress(key: string): PeerAddress | null {
     const a = this.addresses.get(key)
-    if (!a) return null
-    if (isIPv4(a.host)) return a
-    const ip = this.resolved.get(a.host)
-    return ip ? { host: ip, port: a.port } : null
+    const ip = a ? this.names.ip(a.host) : null
+    return a && ip ? { host: ip, port: a.port } : null
   }
 
-  /**
-   * Looks up the members' host names again (an mDNS name may move to another address). The
-   * system resolver runs on libuv's thread pool, which the recording's file writes share, and
-   * a .local name without mDNS can take seconds to fail: so at most one lookup per name is in
-   * flight, and a name that failed is tried again only after 30 s.
-   */
   private resolveNames(): Promise<unknown> {
-    const resolve = this.opts.resolve ?? (async (host: string) => (await lookup(host, { family: 4 })).address)
-    const names = new Set([...this.addresses.values()].map((a) => a.host).filter((h) => !isIPv4(h)))
-    const now = this.clock()
-    return Promise.allSettled([...names].map((host) => {
-      const pending = this.resolving.get(host)
-      if (pending) return pending
-      if (now - (this.unresolvedAt.get(host) ?? -Infinity) < 30_000) return Promise.resolve()
-      const p = resolve(host).then(
-        (ip) => {
-          if (isIPv4(ip)) this.resolved.set(host, ip)
-          this.unresolvedAt.delete(host)
-        },
-        (err: Error) => {
-          this.unresolvedAt.set(host, this.clock())
-          this.logger.debug({ err, host }, 'peer host name did not resolve')
-        }
-      ).finally(() => this.resolving.delete(host))
-      this.resolving.set(host, p)
-      return p
-    }))
+    return this.names.refresh([...this.addresses.values()].map((a) => a.host))
   }
 
   private dialMissing(): void {
