@@ -214,14 +214,20 @@ export interface RigSnapshot {
   commands: CommandSnapshot[]
 }
 
+/** A node's liveness: the one rule for `reachable`, used by snapshots and single lookups. */
+function liveness(n: { cameraId: string; lastEventAt: number; lastReceivedAt: number | null }, input: SnapshotInput) {
+  const seen = n.lastReceivedAt ?? n.lastEventAt
+  const lastSeenMs = Math.max(0, input.now - seen)
+  const connected = n.cameraId === input.self || input.connected.has(n.cameraId)
+  return { lastSeenMs, connected, reachable: connected && lastSeenMs <= input.staleAfterMs }
+}
+
 export function snapshotRig(state: RigState, input: SnapshotInput): RigSnapshot {
   const nodes = [...state.nodes.values()]
     .sort((a, b) => (a.cameraId < b.cameraId ? -1 : a.cameraId > b.cameraId ? 1 : 0))
     .map((n): NodeSnapshot => {
       const self = n.cameraId === input.self
-      const seen = n.lastReceivedAt ?? n.lastEventAt
-      const lastSeenMs = Math.max(0, input.now - seen)
-      const connected = self || input.connected.has(n.cameraId)
+      const { lastSeenMs, connected, reachable } = liveness(n, input)
       const manifests = [...n.manifests.values()]
         .map(({ manifest }) => ({
           ...manifest,
@@ -237,7 +243,7 @@ export function snapshotRig(state: RigState, input: SnapshotInput): RigSnapshot 
         lastEventAt: n.lastEventAt,
         lastSeenMs,
         connected,
-        reachable: connected && lastSeenMs <= input.staleAfterMs
+        reachable
       }
     })
   const commands = [...state.commands.values()]
@@ -292,12 +298,17 @@ export class RigView {
   }
 
   snapshot(): RigSnapshot {
-    return snapshotRig(this.current, {
-      now: this.clock(),
-      connected: this.connected,
-      self: this.self,
-      staleAfterMs: this.staleAfterMs
-    })
+    return snapshotRig(this.current, this.input())
+  }
+
+  /** Whether one node is reachable, without building the whole snapshot (start/stop poll it). */
+  reachable(cameraId: string): boolean {
+    const n = this.current.nodes.get(cameraId)
+    return n ? liveness(n, this.input()).reachable : false
+  }
+
+  private input(): SnapshotInput {
+    return { now: this.clock(), connected: this.connected, self: this.self, staleAfterMs: this.staleAfterMs }
   }
 
   node(cameraId: string): NodeSnapshot | undefined {

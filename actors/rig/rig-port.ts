@@ -11,7 +11,7 @@ export function rigPort(store: RigStore, cameraId: string, expected: () => strin
     commands: () => [...store.view.state.commands.values()].flatMap((c) => (c.command ? [c.command] : [])),
     acks: (commandId) => store.view.state.commands.get(commandId)?.acks ?? new Map<string, AckEvent>(),
     members: () => [...new Set([cameraId, ...expected(), ...store.view.state.nodes.keys()])].sort(fieldOrder),
-    reachable: (id) => id === cameraId || (store.view.snapshot().nodes.find((n) => n.cameraId === id)?.reachable ?? false),
+    reachable: (id) => id === cameraId || store.view.reachable(id),
     onEvent(fn) {
       const listener = (rec: ReceivedEvent): void => fn(rec.event, rec.cameraId, rec.receivedAt !== null);
       store.log.on('event', listener);

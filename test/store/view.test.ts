@@ -91,25 +91,31 @@ test('confirmations are attached to the manifest they confirm', (t) => {
 test('reachable needs a live connection AND a recent receipt (fake clock)', (t) => {
   const clock = fakeClock(1_000_000)
   const view = new RigView({ self: 'CAM_L', clock: clock.now, staleAfterMs: 5000 })
+  // The single-node lookup (polled by start/stop-all) must always agree with the snapshot.
+  const reachable = (id: string): boolean | undefined => {
+    t.is(view.reachable(id), view.node(id)?.reachable ?? false, `reachable(${id}) agrees with the snapshot`)
+    return view.node(id)?.reachable
+  }
+  t.false(view.reachable('CAM_X'), 'an unknown node is not reachable')
   view.apply(rec('CAM_C', KC, 0, { type: 'heartbeat', at: 999_000 }, clock.now()))
   t.is(view.node('CAM_C')?.lastSeenMs, 0)
-  t.false(view.node('CAM_C')?.reachable, 'no connection yet')
+  t.false(reachable('CAM_C'), 'no connection yet')
 
   view.setConnected('CAM_C', true)
-  t.true(view.node('CAM_C')?.reachable)
+  t.true(reachable('CAM_C'))
 
   clock.advance(5000)
   t.is(view.node('CAM_C')?.lastSeenMs, 5000)
-  t.true(view.node('CAM_C')?.reachable, 'exactly staleAfterMs is still reachable')
+  t.true(reachable('CAM_C'), 'exactly staleAfterMs is still reachable')
 
   clock.advance(1)
-  t.false(view.node('CAM_C')?.reachable, 'connected but silent: stale')
+  t.false(reachable('CAM_C'), 'connected but silent: stale')
 
   view.apply(rec('CAM_C', KC, 1, { type: 'heartbeat', at: 1_005_001 }, clock.now()))
-  t.true(view.node('CAM_C')?.reachable)
+  t.true(reachable('CAM_C'))
 
   view.setConnected('CAM_C', false)
-  t.false(view.node('CAM_C')?.reachable, 'fresh but disconnected')
+  t.false(reachable('CAM_C'), 'fresh but disconnected')
 })
 
 test('replayed events (receivedAt null) fall back to the author time for lastSeenMs', (t) => {
