@@ -76,9 +76,18 @@ const MP4_FRAGMENTED = [
   '-flush_packets', '1',
 ];
 
-/** Whether this kind of camera is started ahead and released by a shutter (see shutter.ts). */
+/**
+ * How a kind of camera is released at the start instant (see shutter.ts): the node clocks the
+ * synthetic camera; rpicam-vid is started paused and resumed by a signal; a V4L2 camera has
+ * no gate and records from spawn.
+ */
+export function shutterOf(kind: SourceKind): ShutterKind | null {
+  return kind === 'synthetic' ? 'ticks' : kind === 'rpicam' ? 'signal' : null;
+}
+
+/** Whether this kind of camera is started ahead and released by a shutter. */
 export function hasShutter(kind: SourceKind): boolean {
-  return kind === 'synthetic' || kind === 'rpicam';
+  return shutterOf(kind) !== null;
 }
 
 export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
@@ -91,7 +100,7 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   let copy = false;
   let codec = spec.codec;
   let stdinCommands = true;
-  let shutter: ShutterKind | null = null;
+  const shutter = shutterOf(spec.source.kind);
   let filter: string[] = [];
   let videoMap = '0:v';
 
@@ -100,7 +109,6 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
       // The node is this camera's clock: each 2×2 grey frame it writes to stdin releases one
       // frame of the test pattern (overlaid with it, so the pattern is what gets encoded).
       // The encoder starts ahead of the instant and waits, fully started, for the first tick.
-      shutter = 'ticks';
       stdinCommands = false;
       inputs.push('-f', 'rawvideo', '-pix_fmt', 'gray', '-video_size', '2x2', '-framerate', fps, '-i', 'pipe:0');
       filter = ['-filter_complex', `testsrc2=size=${size}:rate=${fps}[pattern];[pattern][0:v]overlay=0:0:shortest=1[video]`];
@@ -127,7 +135,6 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
       // ffmpeg's stdin is the raw video, so it cannot take a `q`; stopping rpicam-vid gives
       // ffmpeg EOF, which finishes the file just as cleanly.
       stdinCommands = false;
-      shutter = 'signal';
       // Raw frames carry no timestamps; -r numbers them at the nominal rate.
       inputs.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', size, '-r', fps, '-i', 'pipe:0');
       if (spec.audio) inputs.push('-f', 'alsa', '-i', spec.source.audioDevice ?? 'default');
