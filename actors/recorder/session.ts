@@ -122,8 +122,8 @@ interface Attempt {
   writer: HashingWriter;
   preview: PreviewProcess | null;
   live: TapProcess | null;
-  /** Spawn time; for a gated pipeline, the time its shutter opened (the capture start). */
-  spawnAt: number;
+  /** When this attempt began capturing: its spawn, or for a gated pipeline its shutter opening. */
+  captureFrom: number;
   firstFrameAt: number | null;
   /** The first frame came out of the encoder. */
   firstOut: boolean;
@@ -346,7 +346,7 @@ export class RecordingSession {
         })
       : null;
     const attempt: Attempt = {
-      codec: cmd.codec, cmd, preview, live, spawnAt: deps.clock.now(), firstFrameAt: null, firstOut: false, discarded: false, last: null, failure: null,
+      codec: cmd.codec, cmd, preview, live, captureFrom: deps.clock.now(), firstFrameAt: null, firstOut: false, discarded: false, last: null, failure: null,
       ready, settleReady, window: [],
       encoder: new EncoderProcess(cmd, {
         runner: deps.runner,
@@ -410,8 +410,8 @@ export class RecordingSession {
       a.firstOut = true;
       const windowMs = this.opts.firstFrameWindowMs ?? 10_000;
       // A shutter knows when it released the first frame; otherwise it is estimated.
-      if (!a.cmd.shutter && (a.firstFrameAt === null || at - a.spawnAt <= windowMs)) {
-        const estimate = Math.max(a.spawnAt, at - snap.outTimeUs / 1000);
+      if (!a.cmd.shutter && (a.firstFrameAt === null || at - a.captureFrom <= windowMs)) {
+        const estimate = Math.max(a.captureFrom, at - snap.outTimeUs / 1000);
         a.firstFrameAt = a.firstFrameAt === null ? estimate : Math.min(a.firstFrameAt, estimate);
       }
       a.settleReady(null);
@@ -453,7 +453,7 @@ export class RecordingSession {
       void a.encoder.stop().then(() => a.settleReady(err));
       return;
     }
-    const withinWindow = this.deps.clock.now() - a.spawnAt < (this.opts.codecFallbackWindowMs ?? 3000);
+    const withinWindow = this.deps.clock.now() - a.captureFrom < (this.opts.codecFallbackWindowMs ?? 3000);
     // Only an encoder failure says "HEVC does not work here"; a full disk must never be
     // answered by discarding what was written and starting over.
     const encoderFault = err.code === 'ENCODER_EXITED' || err.code === 'ENCODER_STALLED';
@@ -468,7 +468,7 @@ export class RecordingSession {
 
   /** HEVC died in its first seconds: the few seconds it wrote are discarded, not mixed in. */
   private async restartAsH264(a: Attempt, err: RigError): Promise<void> {
-    this.codecFallbackReason = `libx265 failed ${Math.round((this.deps.clock.now() - a.spawnAt) / 100) / 10} s after start: ${err.message}`;
+    this.codecFallbackReason = `libx265 failed ${Math.round((this.deps.clock.now() - a.captureFrom) / 100) / 10} s after start: ${err.message}`;
     this.emit('error', new RigError('CODEC_FALLBACK', this.codecFallbackReason));
     await this.discard(a);
     const next = await this.launch('h264');
@@ -488,7 +488,7 @@ export class RecordingSession {
     const opened = await a.encoder.openShutter(at);
     if (opened === null) return; // stopped before it opened: ready says why
     a.firstFrameAt = opened;
-    a.spawnAt = this.deps.clock.now();
+    a.captureFrom = this.deps.clock.now();
   }
 
   private async discard(a: Attempt): Promise<void> {
