@@ -129,7 +129,7 @@ async function fullMesh(nodes: Node[]): Promise<boolean> {
  * the last one's /status answers; then the baseline (one more /status round to all three) and
  * the time until every /rig lists all three reachable. Returns the rig still running when keep.
  */
-export async function meshRun(staggerMs: number, keep: boolean): Promise<{ meshMs: number; httpMs: number; rig: Rig | null }> {
+async function meshRun(staggerMs: number, keep: boolean): Promise<{ meshMs: number; httpMs: number; rig: Rig | null }> {
   const rig = await makeRig();
   try {
     for (let i = 0; i < 3; i++) {
