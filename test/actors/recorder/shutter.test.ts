@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Shutter, type ShutterClock } from '../../../actors/recorder/shutter.js';
+import { Shutter, type ShutterClock, type ShutterOptions } from '../../../actors/recorder/shutter.js';
 
 /**
  * A fake clock that moves 0.05 ms on every read (so spin loops end) and jumps on demand, with
@@ -13,7 +13,7 @@ function fakeWorld() {
     mono: () => (mono += 0.05),
     wall: () => Math.floor(mono + offset),
   };
-  return {
+  const world = {
     clock,
     offset,
     get mono() {
@@ -37,14 +37,18 @@ function fakeWorld() {
       }
       if (mono < to) mono = to;
     },
+    /** A shutter on this world's clocks and timers. */
+    shutter: (opts: Omit<ShutterOptions, 'clock' | 'setTimer' | 'clearTimer'>) =>
+      new Shutter({ ...opts, clock: world.clock, setTimer: world.setTimer, clearTimer: world.clearTimer }),
   };
+  return world;
 }
 
 test('ticks (batchMs 0): nothing before the instant; tick 0 at the instant, measured below a ms; then one per frame interval', async (t) => {
   const w = fakeWorld();
   const writes: number[] = [];
-  const shutter = new Shutter({
-    kind: 'ticks', fps: 25, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, batchMs: 0,
+  const shutter = w.shutter({
+    kind: 'ticks', fps: 25, batchMs: 0,
     target: { writeTicks: (n) => { for (let i = 0; i < n; i++) writes.push(w.mono); } },
   });
   const at = 1_000_500; // wall ms: monotonic ≈ 499.63
@@ -66,7 +70,7 @@ test('ticks (batchMs 0): nothing before the instant; tick 0 at the instant, meas
 test('ticks: a late wake-up writes every tick that was due, so frames always match the time elapsed', (t) => {
   const w = fakeWorld();
   let writes = 0;
-  const shutter = new Shutter({ kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, batchMs: 0, target: { writeTicks: (n) => (writes += n) } });
+  const shutter = w.shutter({ kind: 'ticks', fps: 30, batchMs: 0, target: { writeTicks: (n) => (writes += n) } });
   void shutter.openAt(0); // in the past: opens at once
   t.is(writes, 1);
   const opened = w.mono;
@@ -80,7 +84,7 @@ test('ticks: a late wake-up writes every tick that was due, so frames always mat
 test('ticks, batched (default 100 ms): tick 0 alone at the instant, then the due ticks in one write per wake-up', (t) => {
   const w = fakeWorld();
   const batches: Array<{ at: number; n: number }> = [];
-  const shutter = new Shutter({ kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer, target: { writeTicks: (n) => batches.push({ at: w.mono, n }) } });
+  const shutter = w.shutter({ kind: 'ticks', fps: 30, target: { writeTicks: (n) => batches.push({ at: w.mono, n }) } });
   void shutter.openAt(0);
   const opened = w.mono;
   t.is(batches[0]!.n, 1, 'tick 0 on its own');
@@ -96,10 +100,7 @@ test('end() before the instant: no frame, ticks ended, waiters get null; end() i
   const w = fakeWorld();
   let writes = 0;
   let ended = 0;
-  const shutter = new Shutter({
-    kind: 'ticks', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer,
-    target: { writeTicks: (n) => (writes += n), endTicks: () => ended++ },
-  });
+  const shutter = w.shutter({ kind: 'ticks', fps: 30, target: { writeTicks: (n) => (writes += n), endTicks: () => ended++ } });
   const opened = shutter.openAt(2_000_000);
   shutter.end();
   shutter.end();
@@ -115,10 +116,7 @@ test('signal: one signal at the instant, no ticks; stopping after it ends the sh
   const w = fakeWorld();
   let signals = 0;
   let writes = 0;
-  const shutter = new Shutter({
-    kind: 'signal', fps: 30, clock: w.clock, setTimer: w.setTimer, clearTimer: w.clearTimer,
-    target: { signal: () => signals++, writeTicks: (n) => (writes += n) },
-  });
+  const shutter = w.shutter({ kind: 'signal', fps: 30, target: { signal: () => signals++, writeTicks: (n) => (writes += n) } });
   const opened = shutter.openAt(1_000_100);
   w.advance(50);
   t.is(signals, 0);
