@@ -54,7 +54,7 @@ export const AckEventSchema = z.object({
   ok: z.boolean(),
   firstFrameAt: epochMs.optional(),
   /**
-   * firstFrameAt to the microsecond (a shutter measures below a ms). Beside the whole-ms field,
+   * firstFrameAt as measured, with its fraction of a ms (a shutter measures below a ms). Beside the whole-ms field,
    * not instead of it, so a node of an older version still reads the ack.
    */
   firstFrameAtPrecise: z.number().nonnegative().optional(),

@@ -225,7 +225,7 @@ export class RigCoordinator {
     const { port, now } = this.#o;
     await port.append({
       type: 'ack', at: now(), commandId, cameraId: port.cameraId, ok,
-      ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt), firstFrameAtPrecise: Math.round(firstFrameAt * 1000) / 1000 } : {}),
+      ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt), firstFrameAtPrecise: firstFrameAt } : {}),
       ...(reason ? { reason } : {}),
     });
   }

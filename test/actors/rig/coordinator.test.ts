@@ -61,7 +61,8 @@ class FakeRecorder implements LocalRecorder {
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
     if (this.session?.sessionId !== sessionId) return { ok: false, code: 'START_CANCELLED', message: 'cancelled', reasons: [] };
     this.session = { sessionId, phase: 'recording' };
-    return { ok: true, sessionId, file: `${sessionId}.mp4`, startAt, firstFrameAt: Date.now(), codec: 'h264', codecFallbackReason: null };
+    // A shutter measures below a ms: the fraction must reach the initiator's answer.
+    return { ok: true, sessionId, file: `${sessionId}.mp4`, startAt, firstFrameAt: Date.now() + 0.4375, codec: 'h264', codecFallbackReason: null };
   }
   async stop(reason: string): Promise<void> {
     this.stops.push(reason);
@@ -92,6 +93,11 @@ test('stop-all answers once every reachable member has stopped; a member out of 
   t.teardown(close);
   const start = await nodes[0]!.c.startAll({ sessionId: 'S1', leadMs: 100 });
   t.deepEqual(start.results.map((r) => r.result), ['ok', 'ok', 'ok']);
+  for (const r of start.results) t.is(r.firstFrameAt! % 1, 0.4375, `${r.cameraId}: firstFrameAt keeps its fraction`);
+  for (const ack of log.acks.get(start.commandId)!.values()) {
+    t.true(Number.isInteger(ack.firstFrameAt), 'the whole-ms field stays whole, for nodes of an older version');
+    t.is(ack.firstFrameAtPrecise! - ack.firstFrameAt!, 0.4375);
+  }
   log.cut.add('CAM_R');
   const t0 = Date.now();
   const stop = await nodes[1]!.c.stopAll(null);
