@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
-import { cameraIds, CONFIG_VERSION } from './config/schema.js';
+import { CONFIG_VERSION } from './config/schema.js';
+import { CAMERA_IDS } from './cameras.js';
 import { NODE_FLAGS } from './node-flags.js';
 
 export interface DemoOptions {
@@ -26,7 +27,7 @@ const DEMO_SECRET = 'soccer-rig-demo-secret-not-for-the-field';
 
 /** The config each demo node runs with: its own ports and directories, synthetic camera. */
 export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'basePort' | 'width' | 'height'>> & { dataDir: string; host?: string }) {
-  const id = cameraIds[i]!;
+  const id = CAMERA_IDS[i]!;
   const dhtPort = (n: number) => o.basePort + 100 + n;
   return {
     version: CONFIG_VERSION,
@@ -45,7 +46,7 @@ export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'b
     },
     peers: Array.from({ length: o.nodes }, (_, n) => n)
       .filter((n) => n !== i)
-      .map((n) => ({ cameraId: cameraIds[n]!, host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),
+      .map((n) => ({ cameraId: CAMERA_IDS[n]!, host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),
   };
 }
 

@@ -13,6 +13,7 @@ import { listRecordings } from '../recorder/library.js';
 import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
 import { RigCoordinator, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
 import { rigPort, fieldOrder } from './rig-port.js';
+import { CAMERA_IDS } from '../../runtime/cameras.js';
 import { disagreements, type Disagreement } from './disagreements.js';
 
 export interface RigNodeEntry {
@@ -87,7 +88,7 @@ export class RigNode extends EventEmitter {
           statusMinIntervalMs: this.#d.store?.statusMinIntervalMs ?? 10,
         },
         mesh: {
-          rigSecret: cfg.rig.secret, members: ['CAM_L', 'CAM_C', 'CAM_R'], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,
+          rigSecret: cfg.rig.secret, members: [...CAMERA_IDS], host: cfg.rig.dhtHost, port: cfg.rig.dhtPort,
           peers: cfg.peers.map((p) => ({ host: p.host, port: p.port, ...(p.cameraId ? { cameraId: p.cameraId } : {}) })),
           ...(this.#d.store?.refreshMs ? { refreshMs: this.#d.store.refreshMs } : {}),
         },

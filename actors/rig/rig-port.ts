@@ -2,6 +2,9 @@ import type { RigStore } from '../../store/rig-store.js';
 import type { AckEvent, RigEvent } from '../../store/events.js';
 import type { ReceivedEvent } from '../../store/view.js';
 import type { RigPort } from './coordinator.js';
+import { fieldOrder } from '../../runtime/cameras.js';
+
+export { fieldOrder };
 
 /** Adapts the replicated store to what the coordinator needs. */
 export function rigPort(store: RigStore, cameraId: string, expected: () => string[]): RigPort {
@@ -18,11 +21,4 @@ export function rigPort(store: RigStore, cameraId: string, expected: () => strin
       return () => { store.log.off('event', listener); };
     },
   };
-}
-
-const ORDER = ['CAM_L', 'CAM_C', 'CAM_R'];
-export function fieldOrder(a: string, b: string): number {
-  const ia = ORDER.indexOf(a);
-  const ib = ORDER.indexOf(b);
-  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
 }

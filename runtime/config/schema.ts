@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CAMERA_IDS } from '../cameras.js';
 
 /**
  * The node's configuration, one YAML file per node. Every section is strict so a
@@ -7,8 +8,7 @@ import { z } from 'zod';
  */
 export const CONFIG_VERSION = 1;
 
-export const cameraIds = ['CAM_L', 'CAM_C', 'CAM_R'] as const;
-export const CameraId = z.enum(cameraIds).describe('Which camera of the rig this node is, in field order left to right');
+export const CameraId = z.enum(CAMERA_IDS).describe('Which camera of the rig this node is, in field order left to right');
 export type CameraId = z.infer<typeof CameraId>;
 
 const hostPort = z.strictObject({

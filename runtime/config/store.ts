@@ -1,3 +1,4 @@
+import { Serial } from '../serial.js';
 import { EventEmitter } from 'node:events';
 import type { Config } from './schema.js';
 import { validateConfig, type Problem } from './validate.js';
@@ -21,7 +22,7 @@ export class ConfigStore extends EventEmitter {
   #file: Config;
   #overrides: Overrides;
   #persistence: ConfigPersistence;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #saves = new Serial();
 
   constructor(file: Config, persistence: ConfigPersistence, overrides: Overrides = {}) {
     super();
@@ -36,9 +37,7 @@ export class ConfigStore extends EventEmitter {
   }
 
   update(patch: Record<string, unknown>): Promise<UpdateResult> {
-    const run = this.#queue.then(() => this.#apply(patch));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#saves.run(() => this.#apply(patch));
   }
 
   async #apply(patch: Record<string, unknown>): Promise<UpdateResult> {
