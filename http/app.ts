@@ -11,6 +11,7 @@ import { observabilityRoutes } from './routes/observability.js';
 import { eventRoutes } from './routes/events.js';
 import { recordRoutes, liveRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
+import { relayConfigRoutes } from './routes/relay-config.js';
 import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
 import { powerRoutes } from './routes/power.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   recordRoutes(app, deps);
   liveRoutes(app, deps);
   rigRoutes(app, deps);
+  relayConfigRoutes(app, deps);
   fileRoutes(app, deps);
   offloadRoutes(app, deps);
   powerRoutes(app, deps);
