@@ -23,9 +23,9 @@ test.after.always(async () => {
 const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'] as const;
 const card = (page: Page, id: string) => page.locator(`article.card[data-camera="${id}"]`);
 
-async function open(t: ExecutionContext, viewport?: { width: number; height: number }): Promise<Browser> {
+async function open(t: ExecutionContext, viewport?: { width: number; height: number }, via: (typeof CAMS)[number] = 'CAM_R'): Promise<Browser> {
   const b = await launch((f) => t.teardown(f), viewport);
-  await b.page.goto(`${demo.url('CAM_R')}/`);
+  await b.page.goto(`${demo.url(via)}/`);
   await b.page.waitForSelector('body[data-ready="1"]', { timeout: 10_000 }).catch((err: Error) => {
     throw new Error(`the page never had all cards filled: ${err.message}\nconsole: ${JSON.stringify(b.errors)}`);
   });
@@ -45,14 +45,6 @@ async function rest(id: (typeof CAMS)[number], path: string): Promise<any> {
 test.serial('the page from node R shows every camera in field order with live data', async (t) => {
   const b = await open(t);
   const ids = await b.page.locator('article.card').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { camera: string } }).dataset.camera));
-  if (!demo.hasRig) {
-    t.log('GET /api/v1/rig does not exist on this build: only the own card is expected, rig controls unavailable');
-    t.deepEqual(ids, ['CAM_R']);
-    t.true(await b.page.locator('#start-all').isDisabled());
-    t.regex(await b.page.locator('#rig-note').innerText(), /not available on this node yet/);
-    noConsoleErrors(t, b);
-    return;
-  }
   t.deepEqual(ids, [...CAMS]);
   for (const id of CAMS) {
     const c = card(b.page, id);
@@ -79,7 +71,6 @@ test.serial('the page from node R shows every camera in field order with live da
 });
 
 test.serial('AP-mode banner and per-field disagreement marks, from a rig view the test alters on its way to the page', async (t) => {
-  if (!demo.hasRig) { t.log('no /api/v1/rig on this build: AP mode of peers cannot be shown'); t.pass(); return; }
   // The demo nodes are never in AP mode and their clocks never drift, so the real rig view is
   // taken from node R and altered in flight: CAM_C in AP mode with drift, CAM_L low on disk.
   const alter = (rig: any) => {
@@ -117,40 +108,30 @@ test.serial('AP-mode banner and per-field disagreement marks, from a rig view th
   noConsoleErrors(t, b);
 });
 
-test.serial('a node without the rig routes: its own card only, rig controls marked unavailable, nothing faked', async (t) => {
-  // An older node: its API document lists no rig routes and its event stream carries only
-  // its own status. Both are altered in flight from node R's real answers.
+test.serial('the page asks only for routes that exist: no probe of the API document, no 404', async (t) => {
   const b = await launch((f) => t.teardown(f));
-  let rigAsked = 0;
-  await b.page.route('**/docs/json', async (route) => {
-    const res = await route.fetch();
-    const doc = await res.json();
-    for (const p of Object.keys(doc.paths)) if (p.includes('/rig')) delete doc.paths[p];
-    await route.fulfill({ response: res, json: doc });
-  });
-  await b.page.route('**/api/v1/rig**', (route) => { rigAsked += 1; return route.fulfill({ status: 404, json: { error: { code: 'NOT_FOUND', message: 'no route' } } }); });
-  await b.page.route('**/api/v1/events', async (route) => {
-    const status = await rest('CAM_R', '/api/v1/status');
-    await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `retry: 2000\n\nevent: status\ndata: ${JSON.stringify(status)}\n\n` });
-  });
+  const asked: string[] = [];
+  const missing: string[] = [];
+  b.page.on('request', (req) => { asked.push(new URL(req.url()).pathname); });
+  b.page.on('response', (res) => { if (res.status() === 404) missing.push(res.url()); });
   await b.page.goto(`${demo.url('CAM_R')}/`);
   await b.page.waitForSelector('body[data-ready="1"]', { timeout: 10_000 });
-  await b.page.waitForTimeout(2000);
-  t.deepEqual(await b.page.locator('article.card').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { camera: string } }).dataset.camera)), ['CAM_R']);
-  t.is(await card(b.page, 'CAM_R').locator('[data-f="video"]').innerText(), '320×180 · 30 fps · H265 · 2 Mbps');
-  t.true(await b.page.locator('#start-all').isDisabled());
-  t.true(await b.page.locator('#stop-all').isDisabled());
-  t.regex(await b.page.locator('#rig-note').innerText(), /not available on this node yet/);
-  t.true(await card(b.page, 'CAM_R').locator('[data-action="start"]').isEnabled(), 'its own start still works');
-  t.regex(await b.page.locator('#shutdown-all-note').innerText(), /not available on this node yet/);
-  t.is(rigAsked, 0, 'the page does not ask for a rig view the node does not list');
-  await b.page.locator('#tab-recordings').click();
-  await b.page.waitForFunction(() => /This node's recordings only/.test(document.querySelector('#recordings-source')?.textContent ?? ''), undefined, { timeout: 5000 });
+  for (const tab of ['recordings', 'settings', 'rig']) {
+    await b.page.locator(`#tab-${tab}`).click();
+    await b.page.locator(`#view-${tab}`).waitFor({ state: 'visible' });
+  }
+  await b.page.waitForFunction(() => ![...document.querySelectorAll('.rec .dl')].some((d) => d.textContent === '…'), undefined, { timeout: 10_000 });
+  t.false(asked.some((p) => p.startsWith('/docs')), 'the page does not read the API document to guess what exists');
+  t.false(asked.some((p) => p.includes('/update/')), 'no update route is asked for (none exists yet)');
+  t.true(asked.includes('/api/v1/rig'), 'the rig view is asked for directly');
+  t.deepEqual(missing, []);
+  t.is(await b.page.locator('.unavailable').count(), 0, 'no control is shown as unavailable');
+  t.true(await b.page.locator('#start-all').isEnabled());
+  t.true(await b.page.locator('#shutdown-all').isEnabled());
   noConsoleErrors(t, b);
 });
 
 test.serial('start all from the page starts all three, each card shows it within 2 s; stop all asks first', async (t) => {
-  if (!demo.hasRig) { t.log('no /api/v1/rig on this build: start all is shown as unavailable; nothing to start'); t.pass(); return; }
   const b = await open(t);
   const clickedAt = Date.now();
   const answer = b.page.waitForResponse((r) => r.url().endsWith('/api/v1/rig/record/start'));
@@ -183,12 +164,15 @@ test.serial('start all from the page starts all three, each card shows it within
   await b.page.setViewportSize({ width: 390, height: 844 });
 
   // Stop all: a confirmation first; cancelling stops nothing.
+  let stopsSent = 0;
+  b.page.on('request', (req) => { if (req.url().endsWith('/api/v1/rig/record/stop')) stopsSent += 1; });
   await b.page.locator('#stop-all').click();
   const dialog = b.page.locator('dialog#confirm');
   await dialog.waitFor({ state: 'visible' });
   t.regex(await dialog.innerText(), /Stop recording on ALL cameras\?/);
   await b.page.locator('#confirm-cancel').click();
-  await b.page.waitForTimeout(300);
+  await dialog.waitFor({ state: 'hidden' });
+  t.is(stopsSent, 0, 'cancel sends no stop');
   t.is((await rest('CAM_L', '/api/v1/status')).state, 'recording', 'cancel stops nothing');
   await b.page.locator('#stop-all').click();
   const stopAnswer = b.page.waitForResponse((r) => r.url().endsWith('/api/v1/rig/record/stop'));
@@ -204,8 +188,7 @@ test.serial('recordings view: grouped by session with size, duration, checksum, 
   await b.page.locator('#tab-recordings').click();
   const session = b.page.locator('section.session').first();
   await session.waitFor({ timeout: 10_000 });
-  const expected = demo.hasRig ? 3 : 0;
-  if (expected) await waitUntil(async () => (await session.locator('li.rec').count()) === expected || null, 10_000);
+  await waitUntil(async () => (await session.locator('li.rec').count()) === 3 || null, 10_000);
   const text = await session.innerText();
   t.regex(text, /Session \d{8}-\d{6}/);
   t.regex(text, /SHA-256 [0-9a-f]{12}…/);
@@ -213,25 +196,52 @@ test.serial('recordings view: grouped by session with size, duration, checksum, 
   t.regex(text, /\d+(\.\d)? (kB|MB)/);
   t.regex(text, /00:00:\d\d/);
   await b.page.waitForFunction(() => ![...document.querySelectorAll('.rec .dl')].some((d) => d.textContent === '…'), undefined, { timeout: 10_000 });
-  const paths = Object.keys((await rest('CAM_R', '/docs/json')).paths);
   const links = await session.locator('.rec .dl a').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
-  if (!paths.includes('/recordings/{file}')) {
-    t.log('this build serves no recording files yet: every row must say so, none may link');
-    t.deepEqual(links, []);
-    t.regex(await session.innerText(), /download not available yet/);
-  } else {
-    // Every link is real: the bytes behind it are the recording the manifest describes.
-    t.is(links.length, expected || 1, 'a download link per file');
-    const manifests = (await rest('CAM_R', demo.hasRig ? '/api/v1/rig/recordings' : '/api/v1/recordings')).recordings as Array<{ file: string; sizeBytes: number }>;
-    for (const href of links) {
-      const m = manifests.find((x) => href.endsWith(encodeURIComponent(x.file)))!;
-      const r = await fetch(href, { headers: { range: 'bytes=0-7' } });
-      t.is(r.status, 206, href);
-      t.is(r.headers.get('content-range'), `bytes 0-7/${m.sizeBytes}`, href);
-      t.is(Buffer.from(await r.arrayBuffer()).subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4 file');
-    }
+  // Every link is real: the bytes behind it are the recording the manifest describes.
+  t.is(links.length, 3, 'a download link per file');
+  const manifests = (await rest('CAM_R', '/api/v1/rig/recordings')).recordings as Array<{ file: string; sizeBytes: number }>;
+  for (const href of links) {
+    const m = manifests.find((x) => href.endsWith(encodeURIComponent(x.file)))!;
+    const r = await fetch(href, { headers: { range: 'bytes=0-7' } });
+    t.is(r.status, 206, href);
+    t.is(r.headers.get('content-range'), `bytes 0-7/${m.sizeBytes}`, href);
+    t.is(Buffer.from(await r.arrayBuffer()).subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4 file');
   }
   noConsoleErrors(t, b);
+});
+
+test.serial('recordings view: several takes of one session are grouped under it, each take listed per camera', async (t) => {
+  // The demo records one take per session; a second take of the newest session (as the
+  // recorder writes it: a numeric take, its own file) is added to the real list in flight.
+  const b = await launch((f) => t.teardown(f));
+  let sessionId = '';
+  await b.page.route('**/api/v1/rig/recordings', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    const newest = [...body.recordings].sort((x: any, y: any) => y.startAt - x.startAt)[0];
+    sessionId = newest.sessionId;
+    const first = body.recordings.filter((m: any) => m.sessionId === sessionId);
+    const second = first.map((m: any) => ({ ...m, take: 2, startAt: m.startAt + 60_000, file: m.file.replace(/\.mp4$/, '_take2.mp4'), sizeBytes: 1000 }));
+    await route.fulfill({ response: res, json: { ...body, recordings: [...second.reverse(), ...body.recordings] } });
+  });
+  await b.page.goto(`${demo.url('CAM_R')}/#recordings`);
+  const session = b.page.locator('section.session').first();
+  await session.locator('.take[data-take="2"]').waitFor({ timeout: 10_000 });
+  t.is(await session.getAttribute('data-session'), sessionId);
+  t.is(await b.page.locator(`section.session[data-session="${sessionId}"]`).count(), 1, 'one section for the session');
+  t.deepEqual(await session.locator('.take').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { take: string } }).dataset.take)), ['1', '2']);
+  t.regex(await session.locator('p.muted').first().innerText(), /2 takes/);
+  for (const take of ['1', '2']) {
+    const cams = await session.locator(`.take[data-take="${take}"] li.rec strong`).allInnerTexts();
+    t.deepEqual(cams, [...CAMS], `take ${take}: one row per camera, in field order`);
+    t.regex(await session.locator(`.take[data-take="${take}"] h4`).innerText(), new RegExp(`^Take ${take}`));
+  }
+  t.regex(await session.locator('.take[data-take="2"]').innerText(), /_take2\.mp4/);
+  await b.page.waitForFunction(() => ![...document.querySelectorAll('.rec .dl')].some((d) => d.textContent === '…'), undefined, { timeout: 10_000 });
+  t.is(await session.locator('.take[data-take="1"] .dl a').count(), 3, 'the real take downloads');
+  // The added take's files do not exist: offered as unavailable, never as a dead link.
+  t.is(await session.locator('.take[data-take="2"] .dl a').count(), 0);
+  noConsoleErrors(t, b, [/Failed to load resource.*404/]);
 });
 
 test.serial('Lock View shows the snapshot; test recording shows its result', async (t) => {
@@ -244,7 +254,10 @@ test.serial('Lock View shows the snapshot; test recording shows its result', asy
   t.true(await img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth) > 0, 'the JPEG decodes');
   t.regex(await r.locator('[data-f="result"]').innerText(), /Lock View: snapshot taken/);
 
+  const selftest = b.page.waitForRequest((req) => req.url().endsWith('/api/v1/selftest'));
   await r.locator('[data-action="selftest"]').click();
+  t.is((await selftest).postDataJSON().durationS, 10, 'the spec\'s 10 s test recording');
+  t.regex(await r.locator('[data-f="result"]').innerText(), /recording 10 s/);
   await b.page.waitForFunction(() => /Test recording (PASSED|FAILED)/.test(document.querySelector('article[data-camera="CAM_R"] [data-f="result"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
   const result = await r.locator('[data-f="result"]').innerText();
   t.log(result);
@@ -344,6 +357,34 @@ test.serial('audio on/off and the Production ↔ Development switch go through /
   noConsoleErrors(t, b);
 });
 
+test.serial('from CAM_L\'s page, CAM_R\'s audio and mode switches change CAM_R\'s config, through CAM_L', async (t) => {
+  const b = await open(t, undefined, 'CAM_L');
+  const r = card(b.page, 'CAM_R');
+  const sent: string[] = [];
+  b.page.on('request', (req) => { if (req.method() === 'POST') sent.push(new URL(req.url()).pathname); });
+  t.is((await rest('CAM_R', '/api/v1/config')).audio.enabled, true);
+  // The page reads CAM_R's config through CAM_L: the switch shows CAM_R's own state.
+  await b.page.waitForFunction(() => document.querySelector('article[data-camera="CAM_R"] [data-action="audio"]')?.textContent === 'Audio: on', undefined, { timeout: 10_000 });
+  await r.locator('[data-action="audio"]').click();
+  await waitUntil(async () => (await rest('CAM_R', '/api/v1/config')).audio.enabled === false, 10_000);
+  t.is((await rest('CAM_L', '/api/v1/config')).audio.enabled, true, 'the node the phone is on is untouched');
+  t.deepEqual(sent, ['/api/v1/rig/nodes/CAM_R/config'], 'sent to CAM_L, which relays it');
+  await b.page.waitForFunction(() => document.querySelector('article[data-camera="CAM_R"] [data-action="audio"]')?.textContent === 'Audio: off', undefined, { timeout: 5000 });
+  t.is(await r.locator('[data-f="audio"]').innerText(), 'off');
+  t.regex(await r.locator('[data-f="result"]').innerText(), /Audio off\./);
+  await r.locator('[data-action="audio"]').click();
+  await waitUntil(async () => (await rest('CAM_R', '/api/v1/config')).audio.enabled === true, 10_000);
+
+  await r.locator('[data-action="mode"]').click();
+  await b.page.locator('#confirm-ok').click();
+  await waitUntil(async () => (await rest('CAM_R', '/api/v1/config')).mode === 'development', 10_000);
+  t.is((await rest('CAM_L', '/api/v1/config')).mode, 'production');
+  await b.page.waitForFunction(() => document.querySelector('article[data-camera="CAM_R"] [data-action="mode"]')?.textContent === 'Mode: Development', undefined, { timeout: 5000 });
+  await r.locator('[data-action="mode"]').click();
+  await waitUntil(async () => (await rest('CAM_R', '/api/v1/config')).mode === 'production', 10_000);
+  noConsoleErrors(t, b);
+});
+
 test.serial('a control that needs the PIN shows the PIN banner; the PIN entered is sent as Bearer', async (t) => {
   const base = demo.url('CAM_R');
   const set = await fetch(`${base}/api/v1/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api: { token: '4321' } }) });
@@ -368,7 +409,6 @@ test.serial('a control that needs the PIN shows the PIN banner; the PIN entered 
 });
 
 test.serial('per-node start/stop through R reaches CAM_C; the others are flagged as not recording', async (t) => {
-  if (!demo.hasRig) { t.log('no /api/v1/rig on this build: peers cannot be controlled through this node'); t.pass(); return; }
   const b = await open(t);
   const c = card(b.page, 'CAM_C');
   await c.locator('[data-action="start"]').click();
@@ -389,13 +429,6 @@ test.serial('per-node start/stop through R reaches CAM_C; the others are flagged
 
 test.serial('a killed node\'s card turns stale and the rig disagreement is shown', async (t) => {
   const b = await open(t);
-  if (!demo.hasRig) {
-    t.log('no /api/v1/rig on this build: killing the serving node instead; its card must turn stale and the page say reconnecting');
-    process.kill((await demo.nodePid('CAM_R'))!, 'SIGKILL');
-    await b.page.waitForSelector('article[data-camera="CAM_R"][data-stale="true"]', { timeout: 15_000 });
-    t.true(await b.page.locator('#reconnect-banner').isVisible());
-    return;
-  }
   const pid = await demo.nodePid('CAM_L');
   t.truthy(pid, 'found CAM_L\'s process');
   const killedAt = Date.now();
@@ -447,7 +480,7 @@ test.serial('the page fits a 360 px phone without sideways scrolling', async (t)
   const b = await open(t, { width: 360, height: 740 });
   for (const hash of ['#rig', '#recordings', '#settings']) {
     await b.page.evaluate((h) => { (globalThis as unknown as { location: { hash: string } }).location.hash = h; }, hash);
-    await b.page.waitForTimeout(200);
+    await b.page.locator(`#view-${hash.slice(1)}`).waitFor({ state: 'visible' });
     const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     t.is(overflow, 0, `no horizontal scrolling at 360 px on ${hash}`);
   }

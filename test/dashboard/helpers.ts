@@ -25,8 +25,6 @@ export interface Demo {
   url(cameraId: (typeof CAMS)[number]): string;
   /** The OS process of one node (a child of the demo), for killing it. */
   nodePid(cameraId: string): Promise<number | null>;
-  /** Whether this build has the rig view (GET /api/v1/rig). */
-  hasRig: boolean;
   output(): string;
   /** Starts a node again on the config the demo wrote for it (after the test killed it). */
   restartNode(cameraId: string, teardown: Teardown): Promise<ChildProcess>;
@@ -91,21 +89,16 @@ export async function startDemo(teardown: Teardown, opts: { resolution?: string 
     const rs = await Promise.all(CAMS.map((id) => fetch(`${url(id)}/api/v1/status`).then((r) => r.ok, () => false)));
     return rs.every(Boolean);
   }, 30_000, 200).catch((err: Error) => { throw new Error(`${err.message}\n${out}`); });
-  const rigProbe = await fetch(`${url('CAM_R')}/api/v1/rig`);
-  const hasRig = rigProbe.status !== 404;
-  await rigProbe.arrayBuffer();
-  if (hasRig) {
-    // Every node sees all three before the page is opened.
-    await waitUntil(async () => {
-      for (const id of CAMS) {
-        const v = await (await fetch(`${url(id)}/api/v1/rig`)).json() as { nodes: Array<{ reachable: boolean; status: unknown }> };
-        if (v.nodes.length !== 3 || !v.nodes.every((n) => n.reachable && n.status)) return false;
-      }
-      return true;
-    }, 30_000, 200).catch((err: Error) => { throw new Error(`rig did not converge: ${err.message}\n${out}`); });
-  }
+  // Every node sees all three before the page is opened.
+  await waitUntil(async () => {
+    for (const id of CAMS) {
+      const v = await (await fetch(`${url(id)}/api/v1/rig`)).json() as { nodes: Array<{ reachable: boolean; status: unknown }> };
+      if (v.nodes.length !== 3 || !v.nodes.every((n) => n.reachable && n.status)) return false;
+    }
+    return true;
+  }, 30_000, 200).catch((err: Error) => { throw new Error(`rig did not converge: ${err.message}\n${out}`); });
   return {
-    proc, dataDir, basePort, url, hasRig,
+    proc, dataDir, basePort, url,
     output: () => out,
     async restartNode(cameraId, td) {
       const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'node', '--config', join(dataDir, cameraId, 'config.yaml')], { stdio: 'ignore' });

@@ -30,22 +30,32 @@ const status = (id: string, over: Record<string, unknown> = {}) => ({
   storage: { freeBytes: 5e9 }, temperatureC: 50, encoder: { fps: null }, sync: { offsetMs: 0 }, warnings: [], ...over,
 });
 
-test('rig nodes come out in field order, with ages on the phone clock and the rig clock skew', (t) => {
+test('rig nodes keep the server\'s order (its field order), with ages on the phone clock and the rig clock skew', (t) => {
   const rig = {
     self: 'CAM_R', at: 10_000,
     nodes: [
-      { cameraId: 'CAM_R', self: true, reachable: true, lastSeenMs: 0, status: status('CAM_R') },
       { cameraId: 'CAM_L', self: false, reachable: false, lastSeenMs: 7000, status: status('CAM_L') },
       { cameraId: 'CAM_C', self: false, reachable: true, lastSeenMs: 300, status: null },
+      { cameraId: 'CAM_R', self: true, reachable: true, lastSeenMs: 0, status: status('CAM_R') },
     ],
   };
   const nodes = m.nodesFromRig(rig, 12_000);
   t.deepEqual(nodes.map((n: any) => n.cameraId), ['CAM_L', 'CAM_C', 'CAM_R']);
+  t.deepEqual(m.nodesFromRig({ ...rig, nodes: [...rig.nodes].reverse() }, 12_000).map((n: any) => n.cameraId), ['CAM_R', 'CAM_C', 'CAM_L'], 'the page does not reorder');
   t.is(nodes[0].seenAt, 5000);
   t.is(nodes[2].clockSkew, 2000);
-  t.true(m.isStale(nodes[0], 12_000), 'unreachable is stale');
-  t.false(m.isStale(nodes[1], 12_000));
-  t.true(m.isStale(nodes[1], 12_000 + m.STALE_MS), 'silence ages into stale');
+  t.false('FIELD_ORDER' in m, 'the field order is the server\'s');
+});
+
+test('stale is the server\'s word (reachable), or the page\'s lost link to its node; no age rule of its own', (t) => {
+  const nodes = m.nodesFromRig({ at: 0, nodes: [
+    { cameraId: 'CAM_L', reachable: false, lastSeenMs: 7000, status: status('CAM_L') },
+    { cameraId: 'CAM_R', reachable: true, lastSeenMs: 3_600_000, status: status('CAM_R') },
+  ] }, 0);
+  t.true(m.isStale(nodes[0], false), 'unreachable is stale');
+  t.false(m.isStale(nodes[1], false), 'reachable is live, however the page\'s clock reads its age');
+  t.true(m.isStale(nodes[1], true), 'a lost link makes every card old news');
+  t.false('STALE_MS' in m);
 });
 
 test('elapsed recording time is measured on the rig clock', (t) => {
@@ -54,18 +64,15 @@ test('elapsed recording time is measured on the rig clock', (t) => {
   t.is(m.elapsedMs({ ...node, status: { ...node.status, state: 'idle' } }, 16_000), null);
 });
 
-test('disagreements: the server\'s list wins; otherwise computed the same way', (t) => {
-  const fromServer = [{ code: 'SYNC_DRIFT', message: 'x', cameraIds: ['CAM_C'] }];
-  t.is(m.disagreements([], fromServer, 0), fromServer);
-  const now = 10_000;
-  const n = (id: string, over: Record<string, unknown>) => ({ cameraId: id, reachable: true, seenAt: now, status: status(id, over) });
-  const list = m.disagreements([
-    n('CAM_L', { state: 'recording', sessionId: 'a' }),
-    n('CAM_C', { state: 'recording', sessionId: 'b', sync: { offsetMs: 12 } }),
-    n('CAM_R', { state: 'idle', warnings: [{ code: 'DISK_LOW', message: 'low' }] }),
-  ], undefined, now);
-  t.deepEqual(list.map((d: any) => d.code).sort(), ['DISK_LOW', 'NOT_ALL_RECORDING', 'SESSION_MISMATCH', 'SYNC_DRIFT']);
-  t.deepEqual(list.find((d: any) => d.code === 'NOT_ALL_RECORDING').cameraIds, ['CAM_R']);
+test('disagreements are the server\'s; only those a newer start/stop answer has overtaken wait', (t) => {
+  const fromServer = [
+    { code: 'NOT_ALL_RECORDING', message: 'CAM_L, CAM_R not recording', cameraIds: ['CAM_L', 'CAM_R'] },
+    { code: 'SYNC_DRIFT', message: 'x', cameraIds: ['CAM_C'] },
+  ];
+  t.deepEqual(m.shownDisagreements(fromServer, new Set()), fromServer);
+  t.deepEqual(m.shownDisagreements(fromServer, new Set(['CAM_R'])), [fromServer[1]]);
+  t.deepEqual(m.shownDisagreements(undefined, new Set()), []);
+  t.false('disagreements' in m, 'the page has no rules of its own');
 });
 
 test('history keeps one sample per step and forgets what is older than its window', (t) => {
@@ -94,15 +101,32 @@ test('sparklines: gaps stay gaps, flat lines are drawn, nothing when there is no
   t.true(Math.abs(ys[0]! - ys[1]!) < 0.1, 'a minimum span keeps tiny changes flat');
 });
 
-test('recordings are grouped by session, newest first, cameras in field order', (t) => {
+test('recordings are grouped by session, newest first, cameras in the rig view\'s order', (t) => {
   const mf = (sessionId: string, cameraId: string, startAt: number, over = {}) => ({ sessionId, cameraId, startAt, file: `${sessionId}_${cameraId}.mp4`, sizeBytes: 10, sha256: 'ab'.repeat(32), ...over });
-  const groups = m.groupBySession([mf('s1', 'CAM_R', 1), mf('s2', 'CAM_C', 5), mf('s1', 'CAM_L', 1), mf('s2', 'CAM_L', 5)]);
+  const order = ['CAM_L', 'CAM_C', 'CAM_R'];
+  const groups = m.groupBySession([mf('s1', 'CAM_R', 1), mf('s2', 'CAM_C', 5), mf('s1', 'CAM_L', 1), mf('s2', 'CAM_L', 5)], order);
   t.deepEqual(groups.map((g: any) => g.sessionId), ['s2', 's1']);
   t.deepEqual(groups[1].files.map((f: any) => f.cameraId), ['CAM_L', 'CAM_R']);
+  t.deepEqual(groups[0].cameras, ['CAM_L', 'CAM_C']);
   t.is(groups[1].totalBytes, 20);
+  t.deepEqual(m.groupBySession([mf('s', 'CAM_L', 1), mf('s', 'CAM_R', 1)], ['CAM_R', 'CAM_L'])[0].cameras, ['CAM_R', 'CAM_L'], 'whatever order the server gives');
   t.is(m.checksumState(mf('s', 'c', 0)).ok, true);
   t.is(m.checksumState(mf('s', 'c', 0, { incomplete: true })).label, 'incomplete');
   t.is(m.checksumState(mf('s', 'c', 0, { inProgress: true, sha256: null })).label, 'recording…');
+});
+
+test('takes: grouped under their session, in take order, each take listed per camera; no take field is take 1', (t) => {
+  const mf = (cameraId: string, take: number | undefined, startAt: number) => ({ sessionId: 's', cameraId, startAt, file: `s_${cameraId}_${take ?? 1}.mp4`, sizeBytes: 10, ...(take === undefined ? {} : { take }) });
+  const [g, ...rest] = m.groupBySession([mf('CAM_R', 2, 50), mf('CAM_L', undefined, 10), mf('CAM_L', 2, 50), mf('CAM_R', 1, 10), mf('CAM_C', 3, 90)], ['CAM_L', 'CAM_C', 'CAM_R']);
+  t.deepEqual(rest, [], 'one session');
+  t.deepEqual(g.takes.map((x: any) => x.take), [1, 2, 3]);
+  t.deepEqual(g.takes.map((x: any) => x.files.map((f: any) => f.cameraId)), [['CAM_L', 'CAM_R'], ['CAM_L', 'CAM_R'], ['CAM_C']]);
+  t.deepEqual(g.takes.map((x: any) => x.totalBytes), [20, 20, 10]);
+  t.is(g.takes[1].startAt, 50);
+  t.is(g.totalBytes, 50);
+  t.is(m.takeOf({}), 1);
+  t.is(m.takeOf({ take: 0 }), 1, 'not a take number');
+  t.is(m.takeOf({ take: 4 }), 4);
 });
 
 test('config errors map to the form field, or to its nearest parent', (t) => {

@@ -51,28 +51,9 @@ export function errorText(r) {
 }
 
 /**
- * Which optional routes this node has. The OpenAPI document lists them; routes that do
- * not exist yet are shown as unavailable, never faked.
+ * The route of a per-node control: this node's own route, or the same route of another node
+ * relayed through this one (a phone on one node's access point reaches no other).
  */
-export async function capabilities() {
-  const r = await api('GET', '/docs/json', undefined, { timeoutMs: 8000 });
-  const paths = r.ok && r.body?.paths ? Object.keys(r.body.paths) : [];
-  const has = (p) => paths.includes(p);
-  return {
-    known: r.ok,
-    rig: has('/api/v1/rig'),
-    rigRecordings: has('/api/v1/rig/recordings'),
-    nodeProxy: has('/api/v1/rig/nodes/{cameraId}/record/start'),
-    previewProxy: has('/api/v1/rig/nodes/{cameraId}/preview.jpg'),
-    lockviewProxy: has('/api/v1/rig/nodes/{cameraId}/lockview'),
-    sessions: has('/api/v1/sessions/{sessionId}'),
-    selftestProxy: has('/api/v1/rig/nodes/{cameraId}/selftest'),
-    shutdown: has('/api/v1/shutdown'),
-    rigShutdown: has('/api/v1/rig/shutdown'),
-    shutdownProxy: has('/api/v1/rig/nodes/{cameraId}/shutdown'),
-    update: has('/api/v1/update/check') && has('/api/v1/update/apply'),
-    session: has('/api/v1/sessions/{sessionId}/meta') ? '/api/v1/sessions/{sessionId}/meta' : null,
-    files: paths.find((p) => /^(\/api\/v1)?\/recordings\/\{[^}]+\}$/.test(p)) ?? null,
-    nodeFiles: has('/api/v1/rig/nodes/{cameraId}/recordings/{file}'),
-  };
+export function nodeRoute(cameraId, selfId, path) {
+  return cameraId === selfId ? `/api/v1/${path}` : `/api/v1/rig/nodes/${encodeURIComponent(cameraId)}/${path}`;
 }

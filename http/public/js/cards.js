@@ -65,7 +65,7 @@ export function createCard(cameraId, actions) {
     el, img, f, cameraId,
     update(node, ctx) {
       const s = node.status;
-      const stale = isStale(node, ctx.now);
+      const stale = isStale(node, ctx.linkLost);
       el.dataset.stale = String(stale);
       el.dataset.state = s?.state ?? 'unknown';
       el.dataset.self = String(node.self);
@@ -89,7 +89,8 @@ export function createCard(cameraId, actions) {
       setText(f.sync, s ? syncLine(s.sync) : '—');
       setText(f.mode, s?.mode ?? '—');
       setText(f.version, s?.version ?? '—');
-      factRow('audio').hidden = !node.self;
+      // The node's config (its own, or read through this node) once the page has it.
+      factRow('audio').hidden = !ctx.config;
       updateLive(s?.live, node);
       setText(f.audio, ctx.config ? (ctx.config.audio?.enabled ? 'on' : 'off') : '—');
 

@@ -1,13 +1,7 @@
-// Pure logic of the dashboard: no DOM, so Node tests import it as is.
+// Pure logic of the dashboard: no DOM, so Node tests import it as is. The rig's rules (field
+// order, staleness, disagreements) are the server's: the page only displays what it is told.
 
-export const FIELD_ORDER = ['CAM_L', 'CAM_C', 'CAM_R'];
-export const STALE_MS = 8000;
 export const HISTORY_MS = 10 * 60 * 1000;
-
-export function byFieldOrder(a, b) {
-  const ia = FIELD_ORDER.indexOf(a), ib = FIELD_ORDER.indexOf(b);
-  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || String(a).localeCompare(String(b));
-}
 
 const dash = '—';
 
@@ -69,21 +63,19 @@ export function syncLine(s) {
 }
 
 /**
- * One entry per camera, in field order, from either the rig view or (before the rig
- * routes exist) this node's own status. `seenAt` is on the phone's clock.
+ * One entry per camera, in the order the rig view gives them (the server sorts them in field
+ * order). `reachable` is the server's liveness rule; `seenAt` is on the phone's clock.
  */
 export function nodesFromRig(rig, receivedAt) {
-  return [...rig.nodes]
-    .sort((a, b) => byFieldOrder(a.cameraId, b.cameraId))
-    .map((n) => ({
-      cameraId: n.cameraId,
-      self: Boolean(n.self),
-      reachable: n.reachable !== false,
-      seenAt: n.lastSeenMs == null ? null : receivedAt - n.lastSeenMs,
-      status: n.status ?? null,
-      // The serving node's clock minus the phone's: elapsed times are computed on the rig's clock.
-      clockSkew: typeof rig.at === 'number' ? receivedAt - rig.at : 0,
-    }));
+  return rig.nodes.map((n) => ({
+    cameraId: n.cameraId,
+    self: Boolean(n.self),
+    reachable: n.reachable !== false,
+    seenAt: n.lastSeenMs == null ? null : receivedAt - n.lastSeenMs,
+    status: n.status ?? null,
+    // The serving node's clock minus the phone's: elapsed times are computed on the rig's clock.
+    clockSkew: typeof rig.at === 'number' ? receivedAt - rig.at : 0,
+  }));
 }
 
 export function nodeFromStatus(status, receivedAt) {
@@ -93,8 +85,12 @@ export function nodeFromStatus(status, receivedAt) {
   };
 }
 
-export function isStale(node, now) {
-  return !node.reachable || node.seenAt == null || now - node.seenAt > STALE_MS;
+/**
+ * Whether a card's data is old news: the server says its node is out of reach, or the page
+ * has lost its link to the server (then the server's word itself is old).
+ */
+export function isStale(node, linkLost) {
+  return Boolean(linkLost) || !node.reachable;
 }
 
 export function elapsedMs(node, now) {
@@ -104,38 +100,19 @@ export function elapsedMs(node, now) {
   return now - (node.clockSkew ?? 0) - from;
 }
 
-/** Which card fields a rig disagreement points at. */
+/** Which card fields a rig disagreement (computed by the server) points at. */
 export const DISAGREEMENT_FIELD = {
   SESSION_MISMATCH: 'session', NOT_ALL_RECORDING: 'state', SYNC_DRIFT: 'sync', DISK_LOW: 'storage', NODE_STALE: 'seen',
 };
 
 /**
- * The rig's own disagreements when it sends them; otherwise the same checks here, so an
- * older node still shows a mismatch.
+ * The server's disagreements as the page shows them: while a camera's own answer to a
+ * start/stop is newer than the rig view, an entry naming that camera describes a state the
+ * answer has already replaced, so it waits for the next view.
  */
-export function disagreements(nodes, fromServer, now, syncLimitMs = 5) {
-  if (Array.isArray(fromServer)) return fromServer;
-  const out = [];
-  const live = nodes.filter((n) => n.status && !isStale(n, now));
-  const stale = nodes.filter((n) => isStale(n, now));
-  if (stale.length && nodes.length > 1) out.push({ code: 'NODE_STALE', message: `${stale.map((n) => n.cameraId).join(', ')} not heard from`, cameraIds: stale.map((n) => n.cameraId) });
-  const rec = live.filter((n) => n.status.state === 'recording');
-  if (rec.length && rec.length < live.length) {
-    const ids = live.filter((n) => n.status.state !== 'recording').map((n) => n.cameraId);
-    out.push({ code: 'NOT_ALL_RECORDING', message: `${ids.join(', ')} not recording`, cameraIds: ids });
-  }
-  const sessions = new Map();
-  for (const n of rec) sessions.set(n.status.sessionId, [...(sessions.get(n.status.sessionId) ?? []), n.cameraId]);
-  if (sessions.size > 1) {
-    const sorted = [...sessions.values()].sort((a, b) => b.length - a.length);
-    const odd = sorted.slice(1).flat();
-    out.push({ code: 'SESSION_MISMATCH', message: `${odd.join(', ')} on a different session`, cameraIds: odd });
-  }
-  const drift = live.filter((n) => n.status.sync?.offsetMs != null && Math.abs(n.status.sync.offsetMs) > syncLimitMs);
-  if (drift.length) out.push({ code: 'SYNC_DRIFT', message: `${drift.map((n) => n.cameraId).join(', ')} clock off by more than ${syncLimitMs} ms`, cameraIds: drift.map((n) => n.cameraId) });
-  const low = live.filter((n) => n.status.warnings?.some((w) => w.code.startsWith('DISK')));
-  if (low.length) out.push({ code: 'DISK_LOW', message: `${low.map((n) => n.cameraId).join(', ')} low on disk`, cameraIds: low.map((n) => n.cameraId) });
-  return out;
+export function shownDisagreements(fromServer, ackedIds) {
+  const list = Array.isArray(fromServer) ? fromServer : [];
+  return list.filter((d) => !(d.cameraIds ?? []).some((id) => ackedIds.has(id)));
 }
 
 /** Last ~10 minutes of temperature, free space and encoder fps per camera, in memory only. */
@@ -191,8 +168,18 @@ export function sparkLines(samples, width, height, t0, t1, pad = 2, minSpan = 0)
   return { lines: lines.map((l) => (l.length === 1 ? [l[0], l[0]] : l).join(' ')), min: Math.min(...vals), max: Math.max(...vals) };
 }
 
-/** Manifests grouped by session, newest session first, cameras in field order. */
-export function groupBySession(manifests) {
+/** Position of a camera in `order` (the rig view's, field order); unknown cameras last, by name. */
+function byOrder(order) {
+  const at = (id) => { const i = order.indexOf(id); return i < 0 ? order.length : i; };
+  return (a, b) => at(a) - at(b) || String(a).localeCompare(String(b));
+}
+
+/**
+ * Manifests grouped by session, newest session first; within a session its takes (a manifest
+ * without `take` is take 1), each take's files with cameras in `order` (the rig view's).
+ */
+export function groupBySession(manifests, order = []) {
+  const cmp = byOrder(order);
   const map = new Map();
   for (const m of manifests) {
     const g = map.get(m.sessionId) ?? { sessionId: m.sessionId, startAt: m.startAt ?? 0, files: [] };
@@ -202,11 +189,25 @@ export function groupBySession(manifests) {
   }
   const groups = [...map.values()].sort((a, b) => b.startAt - a.startAt);
   for (const g of groups) {
-    g.files.sort((a, b) => byFieldOrder(a.cameraId, b.cameraId) || (a.startAt ?? 0) - (b.startAt ?? 0));
+    g.files.sort((a, b) => takeOf(a) - takeOf(b) || cmp(a.cameraId, b.cameraId) || (a.startAt ?? 0) - (b.startAt ?? 0));
     g.totalBytes = g.files.reduce((s, f) => s + (f.sizeBytes ?? 0), 0);
-    g.cameras = [...new Set(g.files.map((f) => f.cameraId))];
+    g.cameras = [...new Set(g.files.map((f) => f.cameraId))].sort(cmp);
+    const takes = new Map();
+    for (const f of g.files) {
+      const t = takes.get(takeOf(f)) ?? { take: takeOf(f), startAt: 0, files: [], totalBytes: 0 };
+      t.startAt = Math.max(t.startAt, f.startAt ?? 0);
+      t.totalBytes += f.sizeBytes ?? 0;
+      t.files.push(f);
+      takes.set(t.take, t);
+    }
+    g.takes = [...takes.values()];
   }
   return groups;
+}
+
+/** A manifest's take number: 1 for the first take, and for manifests written before takes existed. */
+export function takeOf(m) {
+  return Number.isInteger(m.take) && m.take > 0 ? m.take : 1;
 }
 
 export function checksumState(m) {

@@ -1,10 +1,10 @@
 import { $, h, replace } from './dom.js';
 import { api, errorText } from './api.js';
-import { groupBySession, fmtBytes, fmtDuration, checksumState, isStale } from './model.js';
+import { groupBySession, fmtBytes, fmtDuration, checksumState } from './model.js';
 
 /**
- * Every recording grouped by session. Downloads are offered only where this node
- * really serves the file (checked with HEAD), never as a dead link.
+ * Every recording of the rig grouped by session, and within a session by take. Downloads are
+ * offered only where this node really serves the file (checked first), never as a dead link.
  */
 export function recordings(app) {
   const root = $('#recordings-list');
@@ -19,14 +19,9 @@ export function recordings(app) {
   function downloadLink(m) {
     if (m.inProgress) return Promise.resolve(null);
     const self = m.cameraId === app.selfId;
-    const file = encodeURIComponent(m.file);
-    // Where the node lists no file route at all, a HEAD could only fail.
-    if (self && app.caps?.known && !app.caps.files) return Promise.resolve(null);
-    if (!self && !app.caps?.nodeFiles) return Promise.resolve(null);
     if (!self && !reachable(m.cameraId)) return Promise.resolve(null);
-    const url = self
-      ? (app.caps?.files ?? '/recordings/{file}').replace(/\{[^}]+\}/, file)
-      : `/api/v1/rig/nodes/${encodeURIComponent(m.cameraId)}/recordings/${file}`;
+    const file = encodeURIComponent(m.file);
+    const url = self ? `/recordings/${file}` : `/api/v1/rig/nodes/${encodeURIComponent(m.cameraId)}/recordings/${file}`;
     const check = () => (self
       ? api('HEAD', url, undefined, { timeoutMs: 5000 })
       : api('GET', url, undefined, { timeoutMs: 5000, headers: { range: 'bytes=0-0' }, raw: true })
@@ -36,53 +31,57 @@ export function recordings(app) {
     return result;
   }
 
+  /** The server's word on the node holding the file, while the page's link to it holds. */
   function reachable(id) {
-    const n = app.view.get(id);
-    return Boolean(n && !isStale(n, Date.now()));
+    return Boolean(app.view.get(id)?.reachable) && !app.linkLost;
   }
 
   function unavailable(m) {
     if (m.inProgress) return 'still recording';
-    if (m.cameraId !== app.selfId && app.caps?.nodeFiles && !reachable(m.cameraId)) return `${m.cameraId} is not reachable: download later`;
-    const self = m.cameraId === app.selfId;
-    const routed = self ? !app.caps?.known || app.caps.files : app.caps?.nodeFiles;
-    if (!routed) return self ? 'download not available yet' : `download not available yet (the file is on ${m.cameraId})`;
+    if (m.cameraId !== app.selfId && !reachable(m.cameraId)) return `${m.cameraId} is not reachable: download later`;
     return 'download not available (the node did not serve the file)';
   }
 
+  function row(m) {
+    const cs = checksumState(m);
+    const link = h('span', { class: 'dl' }, '…');
+    void downloadLink(m).then((url) => replace(link, url
+      ? h('a', { href: url, download: m.file, class: 'btn btn-small' }, 'Download')
+      : h('span', { class: 'muted' }, unavailable(m))));
+    return h('li', { class: 'rec', 'data-file': m.file },
+      h('div', { class: 'rec-head' }, h('strong', {}, m.cameraId), ' ', h('span', { class: 'muted' }, m.file)),
+      h('div', { class: 'rec-facts' },
+        h('span', {}, fmtBytes(m.sizeBytes)), h('span', {}, fmtDuration(m.durationS)),
+        h('span', { class: 'checksum', 'data-ok': String(cs.ok) }, cs.label),
+        h('span', { class: 'offloaded', 'data-offloaded': String(Boolean(m.offloaded)) }, m.offloaded ? 'offloaded ✓' : 'not offloaded'),
+        m.droppedFrames ? h('span', {}, `${m.droppedFrames} dropped`) : null),
+      link);
+  }
+
+  /** One take's files, one row per camera; headed only when the session has several takes. */
+  function take(t, several) {
+    const when = t.startAt ? new Date(t.startAt).toLocaleTimeString() : '';
+    return h('div', { class: 'take', 'data-take': String(t.take) },
+      several ? h('h4', {}, `Take ${t.take}`, ' ', h('small', { class: 'muted' }, [when, fmtBytes(t.totalBytes)].filter(Boolean).join(' · '))) : null,
+      h('ul', { class: 'recs' }, t.files.map(row)));
+  }
+
   async function load() {
-    const rig = app.caps?.rigRecordings;
     replace(root, h('p', { class: 'muted' }, 'Loading…'));
-    const r = await api('GET', rig ? '/api/v1/rig/recordings' : '/api/v1/recordings');
-    note.textContent = rig ? 'Every node\'s recordings, as replicated across the rig.' : 'This node\'s recordings only (the rig-wide list is not available on this node yet).';
+    const r = await api('GET', '/api/v1/rig/recordings');
+    note.textContent = 'Every node\'s recordings, as replicated across the rig.';
     if (!r.ok) { replace(root, h('p', { class: 'msg', 'data-kind': 'error' }, `Could not load recordings: ${errorText(r)}`)); return; }
-    const groups = groupBySession(r.body.recordings ?? []);
+    // Cameras in the rig view's order (the server's field order).
+    const groups = groupBySession(r.body.recordings ?? [], [...app.nodes.keys()]);
     if (!groups.length) { replace(root, h('p', { class: 'muted' }, 'No recordings yet.')); return; }
-    const sections = [];
-    for (const g of groups) {
-      const rows = [];
-      for (const m of g.files) {
-        const cs = checksumState(m);
-        const link = h('span', { class: 'dl' }, '…');
-        rows.push(h('li', { class: 'rec', 'data-file': m.file },
-          h('div', { class: 'rec-head' }, h('strong', {}, m.cameraId), ' ', h('span', { class: 'muted' }, m.file)),
-          h('div', { class: 'rec-facts' },
-            h('span', {}, fmtBytes(m.sizeBytes)), h('span', {}, fmtDuration(m.durationS)),
-            h('span', { class: 'checksum', 'data-ok': String(cs.ok) }, cs.label),
-            h('span', { class: 'offloaded', 'data-offloaded': String(Boolean(m.offloaded)) }, m.offloaded ? 'offloaded ✓' : 'not offloaded'),
-            m.droppedFrames ? h('span', {}, `${m.droppedFrames} dropped`) : null),
-          link));
-        void downloadLink(m).then((url) => replace(link, url
-          ? h('a', { href: url, download: m.file, class: 'btn btn-small' }, 'Download')
-          : h('span', { class: 'muted' }, unavailable(m))));
-      }
+    replace(root, groups.map((g) => {
       const when = g.startAt ? new Date(g.startAt).toLocaleString() : '';
-      sections.push(h('section', { class: 'session', 'data-session': g.sessionId },
+      const takes = g.takes.length > 1 ? ` · ${g.takes.length} takes` : '';
+      return h('section', { class: 'session', 'data-session': g.sessionId },
         h('h3', {}, `Session ${g.sessionId}`),
-        h('p', { class: 'muted' }, `${when} · ${g.cameras.join(', ')} · ${fmtBytes(g.totalBytes)}`),
-        h('ul', { class: 'recs' }, rows)));
-    }
-    replace(root, sections);
+        h('p', { class: 'muted' }, `${when} · ${g.cameras.join(', ')} · ${fmtBytes(g.totalBytes)}${takes}`),
+        g.takes.map((t) => take(t, g.takes.length > 1)));
+    }));
   }
 
   $('#recordings-refresh').addEventListener('click', () => void load());

@@ -15,11 +15,10 @@ function setPending(meta) {
 }
 const clean = (meta) => Object.fromEntries(FIELDS.filter((k) => meta?.[k]).map((k) => [k, meta[k]]));
 
-export function sessionForm(getSessionId, hasRoute) {
+export function sessionForm(getSessionId) {
   const form = $('#session-form');
   const note = $('#session-saved');
   let shown = null;
-  let shownKey = null;
   const show = (meta) => { for (const k of FIELDS) form.elements[k].value = meta?.[k] ?? ''; };
   const save = async (id, meta) => {
     const r = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}`, clean(meta));
@@ -28,13 +27,11 @@ export function sessionForm(getSessionId, hasRoute) {
   };
   const fill = async () => {
     const id = getSessionId();
-    // Re-read when the session changes, and once more when the page learns the route exists.
-    const key = `${id}|${hasRoute()}`;
-    if (key === shownKey) return;
-    shownKey = key;
+    // Re-read when the session changes.
+    if (id === shown) return;
     shown = id;
     $('#session-id').textContent = id === 'next' ? 'the next session' : `session ${id}`;
-    if (id === 'next' || !hasRoute()) { show(pending()); return; }
+    if (id === 'next') { show(pending()); return; }
     const r = await api('GET', `/api/v1/sessions/${encodeURIComponent(id)}`);
     const server = r.ok ? r.body.meta : {};
     const waiting = pending();
@@ -49,11 +46,9 @@ export function sessionForm(getSessionId, hasRoute) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const meta = Object.fromEntries(FIELDS.map((k) => [k, form.elements[k].value.trim()]));
-    if (shown === 'next' || shown === null || !hasRoute()) {
+    if (shown === 'next' || shown === null) {
       setPending(meta);
-      note.textContent = hasRoute()
-        ? `Kept on this phone at ${new Date().toLocaleTimeString()}; saved with the session when it starts.`
-        : 'Kept on this phone: this node cannot store session details.';
+      note.textContent = `Kept on this phone at ${new Date().toLocaleTimeString()}; saved with the session when it starts.`;
       return;
     }
     void save(shown, meta);

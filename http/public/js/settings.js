@@ -1,4 +1,4 @@
-import { $, $$, h, replace } from './dom.js';
+import { $, $$ } from './dom.js';
 import { api, errorText, pin } from './api.js';
 import { configPatch, problemsOf, fieldFor } from './model.js';
 
@@ -84,25 +84,8 @@ export function settings(app) {
 
   return {
     fill,
-    showVersion(status, caps) {
+    showVersion(status) {
       $('#version').textContent = status?.version ?? '—';
-      const box = $('#update-controls');
-      if (!caps?.update) {
-        replace(box, h('p', { class: 'unavailable' }, 'Update check / apply: not available on this node yet.'));
-        return;
-      }
-      if (box.dataset.ready) return;
-      box.dataset.ready = '1';
-      const out = h('p', { class: 'msg', role: 'status' });
-      const run = (path, label) => async () => {
-        out.textContent = `${label}…`;
-        const r = await api('POST', path, {});
-        out.textContent = r.ok ? `${label}: ${JSON.stringify(r.body)}` : `${label} failed: ${errorText(r)}`;
-      };
-      replace(box,
-        h('button', { type: 'button', class: 'btn', onclick: run('/api/v1/update/check', 'Check for update') }, 'Check for update'),
-        h('button', { type: 'button', class: 'btn', onclick: run('/api/v1/update/apply', 'Apply update') }, 'Apply update'),
-        out);
     },
   };
 }
