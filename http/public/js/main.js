@@ -4,7 +4,7 @@ import { Live } from './live.js';
 import { app, setRenderer, render } from './state.js';
 import { takeStatus, takeRig, poll } from './feed.js';
 import { renderAll } from './render.js';
-import { refreshConfigs } from './node-config.js';
+import { refreshConfigs, remember } from './node-config.js';
 import { refreshPreviews, PREVIEW_MS } from './previews.js';
 import { wireRigControls } from './rig-controls.js';
 import { sessionForm } from './session.js';
@@ -73,10 +73,12 @@ async function boot() {
   // The rig view normally arrives on the event stream right after connecting; asking for it
   // too costs one small request and fills the cards even if the stream is slow to open.
   const [cfg] = await Promise.all([api('GET', '/api/v1/config'), app.nodes.size ? null : poll()]);
-  if (cfg.ok) app.setConfig(cfg.body);
+  if (cfg.ok && app.selfId) remember(app.selfId, cfg.body);
+  else if (cfg.ok) app.setConfig(cfg.body);
   settingsUi.showVersion(app.nodes.get(app.selfId)?.status);
   showTab();
   render();
+  refreshConfigs();
 
   setInterval(() => {
     render();

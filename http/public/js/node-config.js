@@ -32,6 +32,12 @@ export function refreshConfigs() {
   }
 }
 
+/** A config read by other means (this node's own, at boot): counts as freshly loaded. */
+export function remember(cameraId, config) {
+  loadedAt.set(cameraId, Date.now());
+  store(cameraId, config);
+}
+
 function store(cameraId, config) {
   if (cameraId === app.selfId) { app.setConfig(config); return; }
   app.configs.set(cameraId, config);
