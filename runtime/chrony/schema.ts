@@ -24,7 +24,7 @@ export type ChronyStatus = z.infer<typeof ChronyStatusSchema>;
 /** One peer's measured offset in status `sync.peers`. */
 export const SyncPeerSchema = z.object({
   offsetMs: z.number().describe("The peer's clock minus this node's clock, ms"),
-  vsRigMs: z.number().describe("The peer's clock minus rig time, ms"),
+  vsRigMs: z.number().nullable().describe("The peer's clock minus rig time, ms; null while rig time is unknown"),
   rttMs: z.number(),
   errorMs: z.number(),
   ageMs: z.number(),
