@@ -50,8 +50,10 @@ export function createChronyReader(o: ChronyReaderOptions = {}): ChronyReader {
 }
 
 export function chronyStatus(t: Tracking, sources: Source[]): ChronyStatus {
-  const reachable = sources.filter((s) => s.reach !== 0 && s.state !== 'unusable');
-  const selected = sources.find((s) => s.state === 'selected')?.name ?? null;
+  // Reachable: answered at least one of the last three polls. chrony keeps a dead source
+  // selected ('*') for a while; a selected source that stopped answering is holdover.
+  const reachable = sources.filter((s) => (s.reach & 0b111) !== 0 && s.state !== 'unusable');
+  const selected = reachable.find((s) => s.state === 'selected')?.name ?? null;
   const leader = t.refId === LOCAL_REFID;
   const tracked = t.leap !== 'Not synchronised' && t.stratum > 0;
   const state: ChronyStatus['state'] = !tracked ? 'unsynchronised' : leader || selected !== null ? 'synchronised' : 'holdover';

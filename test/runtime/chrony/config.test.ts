@@ -1,7 +1,14 @@
 import test from 'ava';
+import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chronyConfig } from '../../../runtime/chrony/config.js';
 import { ChronySettingsSchema } from '../../../runtime/chrony/config-schema.js';
 import { testConfig } from '../../helpers/config.js';
+
+// Decided before any test is declared (ava needs tests declared synchronously after this).
+const hasChronyd = (await execa('chronyd', ['--version'], { reject: false })).exitCode === 0;
 
 const rig = (peers: Array<{ host: string; port?: number; cameraId?: string }>) =>
   testConfig('/tmp/chrony', { camera: { id: 'CAM_C' }, peers: peers.map((p) => ({ port: 49737, ...p })) });
@@ -63,4 +70,23 @@ test('settings: defaults, and PPS without GPS is refused naming the field', (t) 
   t.false(r.success);
   t.deepEqual(r.error?.issues[0]?.path, ['pps']);
   t.false(ChronySettingsSchema.safeParse({ bogus: 1 }).success);
+});
+
+(hasChronyd ? test : test.skip)('real chronyd accepts every generated config (chronyd -p parses it)', async (t) => {
+  if (!hasChronyd) t.log('skipped: chronyd is not installed');
+  const dir = await mkdtemp(join(tmpdir(), 'sync-chrony-conf-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const files = { pidfile: join(dir, 'pid'), driftfile: join(dir, 'drift'), cmdSocket: join(dir, 'sock') };
+  const settings = ChronySettingsSchema.parse({ pools: ['2.debian.pool.ntp.org'], servers: ['time.cloudflare.com'], gps: {}, pps: {} });
+  const variants = [
+    chronyConfig(rig([{ host: '10.42.0.11' }, { host: '10.42.0.13' }])),
+    chronyConfig(rig([{ host: 'cam-l.local' }]), { settings, files }),
+  ];
+  for (const [i, text] of variants.entries()) {
+    const file = join(dir, `c${i}.conf`);
+    await writeFile(file, text);
+    const r = await execa('chronyd', ['-p', '-f', file], { reject: false });
+    t.is(r.exitCode, 0, r.stderr);
+    t.true(r.stdout.includes('local stratum'), r.stdout);
+  }
 });
