@@ -5,7 +5,9 @@
  * `rttMs`. Whatever the path's asymmetry, the true offset lies in [offset − rtt/2, offset + rtt/2]
  * (the NTP bound), and that interval widens with the sample's age because the two oscillators
  * drift apart (PHI, NTP's 15 ppm tolerance). So:
- *  - Only recent samples count (windowMs): an old one describes a clock that has since drifted.
+ *  - Only the samples within windowMs of the newest count: an older one describes a clock that
+ *    has since drifted. When no new sample comes (the link dropped), the last ones stay, their
+ *    error bound growing with age; whether that is too old to use is the caller's rule (staleMs).
  *  - Each sample's distance = rtt/2 + age·PHI; the best quarter by distance is kept (queueing,
  *    a busy event loop, Wi-Fi retries all show up as a longer round trip, never a shorter one).
  *  - A kept sample whose interval does not overlap the best sample's interval is a falseticker
@@ -38,7 +40,7 @@ export interface OffsetEstimate {
 }
 
 export interface EstimatorOptions {
-  /** Samples older than this are ignored (and dropped from memory). */
+  /** Samples older than this before the newest one are ignored (and dropped from memory). */
   windowMs?: number;
   /** Fraction of the window's samples kept, by distance. */
   keepFraction?: number;
@@ -54,8 +56,10 @@ const DEFAULTS: Required<EstimatorOptions> = { windowMs: 12_000, keepFraction: 0
 
 export function estimateOffset(samples: readonly OffsetSample[], now: number, options: EstimatorOptions = {}): OffsetEstimate | null {
   const o = { ...DEFAULTS, ...options };
-  const recent = samples.filter((s) => now - s.at <= o.windowMs && s.rttMs >= 0 && Number.isFinite(s.offsetMs));
-  if (recent.length === 0) return null;
+  const valid = samples.filter((s) => s.rttMs >= 0 && Number.isFinite(s.offsetMs) && Number.isFinite(s.at));
+  if (valid.length === 0) return null;
+  const newest = Math.max(...valid.map((s) => s.at));
+  const recent = valid.filter((s) => newest - s.at <= o.windowMs);
   const distance = (s: OffsetSample): number => s.rttMs / 2 + Math.max(0, now - s.at) * o.phi;
   const byDistance = [...recent].sort((a, b) => distance(a) - distance(b));
   const keep = Math.min(recent.length, Math.max(o.minKeep, Math.ceil(recent.length * o.keepFraction)));
@@ -89,7 +93,8 @@ export class OffsetEstimator {
   }
 
   estimate(now: number): OffsetEstimate | null {
-    this.#samples = this.#samples.filter((s) => now - s.at <= this.#o.windowMs);
+    const newest = this.#samples.reduce((m, s) => Math.max(m, s.at), -Infinity);
+    this.#samples = this.#samples.filter((s) => newest - s.at <= this.#o.windowMs);
     return estimateOffset(this.#samples, now, this.#o);
   }
 
