@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { ChronyStatusSchema, SyncPeerSchema } from './chrony/schema.js';
 
 /**
  * NodeStatus: what every node says about itself (GET /status, /events, and the
@@ -40,6 +41,9 @@ export const NodeStatusSchema = z.object({
   cpu: z.object({ loadPercent: z.number().nullable() }),
   sync: z.object({
     offsetMs: z.number().nullable(), confidence: z.enum(['high', 'medium', 'low', 'none']).nullable(), source: z.string().nullable(),
+    errorMs: z.number().nullable().optional().describe('Bound on the error of offsetMs'),
+    peers: z.record(z.string(), SyncPeerSchema).optional().describe('Measured clock offsets to the other nodes, by camera id'),
+    chrony: ChronyStatusSchema.nullable().optional(),
   }),
   network: z.object({ mode: z.enum(['mesh', 'ap', 'unknown']) }),
   live: z.object({
