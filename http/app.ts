@@ -16,6 +16,7 @@ import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { updateRoutes } from './routes/update.js';
 import type { AppDeps } from './deps.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   offloadRoutes(app, deps);
   powerRoutes(app, deps);
   dashboardRoutes(app);
+  if (deps.update) await app.register(updateRoutes, deps.update);
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);
   return app;

@@ -7,6 +7,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import type { Ref } from 'nact';
 import type { RecorderMsg } from '../actors/recorder/actor.js';
 import type { RigNode } from '../actors/rig/rig-node.js';
+import type { UpdateRouteDeps } from './routes/update.js';
 
 /** Everything the HTTP layer may touch. buildApp never reaches past these. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   recorder?: Ref<RecorderMsg>;
   /** The rig membership (replicated view, start-all); absent in tests of other routes. */
   rig?: RigNode;
+  /** The Updater's API (and the rig's nodes for a rig-wide apply); absent: /update/* answers 404. */
+  update?: UpdateRouteDeps;
   /** Stops this node (and powers the machine off when configured); called after the answer is sent. */
   shutdown?: (reason: string) => void;
   /** SSE heartbeat period; tests shorten it. */

