@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAMERA_IDS } from '../cameras.js';
+import { UpdaterConfig } from '../../actors/updater/config.js';
 
 /**
  * The node's configuration, one YAML file per node. Every section is strict so a
@@ -112,9 +113,7 @@ export const ConfigSchema = z.strictObject({
     shutdownCommand: z.array(z.string().min(1)).min(1).nullable().default(null)
       .describe('Run after the node stopped on POST /shutdown (e.g. ["sudo","systemctl","poweroff"]); null: only the node stops'),
   }).default({ shutdownCommand: null }),
-  updater: z.strictObject({
-    source: z.string().nullable().default(null).describe('Where releases come from (a directory or URL on the rig LAN)'),
-  }).default({ source: null }),
+  updater: UpdaterConfig,
   api: z.strictObject({
     token: z.string().min(4).nullable().default(null)
       .describe('When set, mutating API calls need "Authorization: Bearer <token>" (the dashboard PIN)'),
@@ -138,5 +137,5 @@ export const secretPaths: ReadonlyArray<readonly string[]> = [
 export const restartPaths: ReadonlyArray<string> = [
   'camera.id', 'camera.source', 'camera.device', 'camera.inputCodec',
   'http.host', 'http.port', 'storage.dataDir', 'rig.secret', 'rig.dhtHost', 'rig.dhtPort', 'peers',
-  'network.meshSsid', 'network.apSsid', 'network.wpa2Key', 'logging.dir', 'updater.source',
+  'network.meshSsid', 'network.apSsid', 'network.wpa2Key', 'logging.dir', 'updater.installRoot', 'updater.stateDir',
 ];

@@ -18,12 +18,13 @@ export function validateConfig(input: unknown): Validation {
   } catch (err) {
     return { ok: false, problems: [{ path: 'version', message: (err as Error).message }] };
   }
+  const retiredNotices = retire(migrated.raw);
   const parsed = ConfigSchema.safeParse(migrated.raw);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const config = parsed.data;
   const problems = crossFieldProblems(config);
   if (problems.length > 0) return { ok: false, problems };
-  const notices = normalise(config);
+  const notices = [...retiredNotices, ...normalise(config)];
   return { ok: true, config, notices, migratedFrom: migrated.migrated ? migrated.fromVersion : null };
 }
 
@@ -82,6 +83,20 @@ function normalise(c: Config): string[] {
       notices.push(`video.bitrateMbps: ${c.video.bitrateMbps} Mbps clamped to ${clamped} Mbps (4K recordings use 25–35 Mbps)`);
       c.video.bitrateMbps = clamped;
     }
+  }
+  return notices;
+}
+
+/**
+ * Keys that once existed and now mean nothing are dropped with a notice, so a node whose
+ * config predates them still starts (the strict schema would refuse an unknown key).
+ */
+function retire(raw: unknown): string[] {
+  const notices: string[] = [];
+  const updater = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).updater : undefined;
+  if (typeof updater === 'object' && updater !== null && 'source' in updater) {
+    delete (updater as Record<string, unknown>).source;
+    notices.push('updater.source: retired (nothing read it); updates come from updater.repo, verified with updater.publicKey');
   }
   return notices;
 }

@@ -99,3 +99,11 @@ test('a v0 file with a broken resolution is reported, not silently dropped', (t)
   if (r.ok) return t.fail('accepted');
   t.truthy(r.problems.find((p) => p.path === 'video.resolution'));
 });
+
+test('a retired key (updater.source) is dropped with a notice, so an older config still starts', (t) => {
+  const r = validateConfig({ version: 1, camera: { id: 'CAM_C' }, updater: { source: '/mnt/usb/releases' } });
+  if (!r.ok) return t.fail(JSON.stringify(r.problems));
+  t.false('source' in r.config.updater);
+  t.is(r.config.updater.repo, null);
+  t.true(r.notices.some((n) => n.startsWith('updater.source: retired')));
+});
