@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { RigError } from '../runtime/errors.js';
+import { formatPath } from '../runtime/config/validate.js';
 
 /** A RigError that knows its HTTP status. Anything thrown that is not one of these is a bug (500). */
 export class HttpError extends RigError {
@@ -9,6 +12,18 @@ export class HttpError extends RigError {
 }
 
 export interface ErrorBody { error: { code: string; message: string; field?: string; [k: string]: unknown } }
+
+/** The contract's error answer, for every 4xx and 5xx of every route (extra details stay). */
+export const ErrorSchema = z.object({
+  error: z.looseObject({
+    code: z.string().describe('Stable machine-readable code, e.g. VALIDATION_FAILED'),
+    message: z.string().describe('What went wrong, for a person'),
+    field: z.string().optional().describe('The request field at fault, e.g. checksum.value'),
+  }),
+}).describe('{error:{code,message,field?}}');
+
+/** Merged into every route's response schemas. */
+export const ERROR_RESPONSES = { '4xx': ErrorSchema, '5xx': ErrorSchema } as const;
 
 export function errorBody(code: string, message: string, field?: string, extra: Record<string, unknown> = {}): ErrorBody {
   return { error: { code, message, ...(field ? { field } : {}), ...extra } };
@@ -50,6 +65,7 @@ function classify(err: unknown): { status: number; body: ErrorBody } {
     const extra = err.details && typeof err.details === 'object' ? (err.details as Record<string, unknown>) : {};
     return { status: err.statusCode, body: errorBody(err.code, err.message, err.field, extra) };
   }
+  if (hasZodFastifySchemaValidationErrors(err)) return { status: 400, body: zodValidation(err.validation[0]!, e.validationContext) };
   if (e.code === 'FST_ERR_VALIDATION' || e.code === 'VALIDATION_FAILED' || e.validation) {
     const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
     return { status: 400, body: errorBody('VALIDATION_FAILED', `${where}${e.message ?? 'invalid request'}`, e.field) };
@@ -63,4 +79,21 @@ function classify(err: unknown): { status: number; body: ErrorBody } {
     return { status: e.statusCode, body: errorBody(e.code ?? 'BAD_REQUEST', e.message ?? 'bad request') };
   }
   return { status: 500, body: errorBody('INTERNAL', 'internal error; the node logged the details') };
+}
+
+/**
+ * The first zod issue of a request, as our answer: the field it names (params and body alike),
+ * an unknown key named as the field itself.
+ */
+function zodValidation(issue: { keyword: string; instancePath: string; message?: string; params: Record<string, unknown> }, context: string | undefined): ErrorBody {
+  const path: PropertyKey[] = issue.instancePath.split('/').slice(1).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  let message = issue.message ?? 'invalid value';
+  const keys = issue.params.keys;
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+    path.push(String(keys[0]));
+    message = `unknown field "${String(keys[0])}"`;
+  }
+  const field = path.length > 0 ? formatPath(path) : undefined;
+  const where = field ?? (context && context !== 'body' ? context : undefined);
+  return errorBody('VALIDATION_FAILED', where ? `${where}: ${message}` : message, field);
 }
