@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { softwareVersion, versionLabel } from '../runtime/version.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { installZod } from './zod.js';
 import { installSecurity } from './security.js';
 import { statusRoutes } from './routes/status.js';
@@ -33,6 +33,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    frameworkErrors,
     ajv: { customOptions: { strict: false } },
   });
   installZod(app);

@@ -39,6 +39,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; mess
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
   FST_ERR_CTP_EMPTY_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'the path is not valid URL encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URI_TOO_LONG', message: 'a path segment is longer than 100 characters' },
 };
 
 /**
@@ -57,6 +59,15 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: the router's own refusals (a path that is not valid
+ * URL encoding, a path segment over maxParamLength) get our shape too, not Fastify's.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = classify(err);
+  void reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
 function classify(err: unknown): { status: number; body: ErrorBody } {
