@@ -8,9 +8,9 @@ export const observabilityRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asy
   app.get('/api/v1/logs', {
     schema: {
       summary: 'Recent warnings and errors (bounded, in memory)',
-      description: 'Always from memory, newest last: the last 200 warnings, errors and fatal lines, in both modes. '
-        + 'In production nothing else exists (no log file, no info lines, no access log); in development the full '
-        + 'JSON log is written to `logging.dir` on the node, and this view still holds only warnings and errors.',
+      description: 'In production: only warnings and errors (and fatal lines), from memory: a bounded ring of the last '
+        + '200, oldest first; nothing is written to disk and there are no info or access lines. In development the node '
+        + 'also writes every line as JSON under `logging.dir`; this view still holds only the warnings and errors.',
       tags: ['node'],
       response: { 200: LogsResponse, ...ERROR_RESPONSES },
     },
