@@ -1,33 +1,6 @@
 import test from 'ava';
-import { dispatch, spawnStateless, start, stop, type Ref } from 'nact';
 import { testApp } from '../../helpers/app.js';
-import type { RecorderMsg } from '../../../actors/recorder/actor.js';
-
-/**
- * A recorder that answers at once with what the real one answers plus fields this layer does
- * not know: the routes' answers must keep them. (The real recorder behind these routes is
- * proven in test/actors/recorder/node.test.ts.)
- */
-function fakeRecorder(t: any): { ref: Ref<RecorderMsg>; seen: RecorderMsg[] } {
-  const system = start();
-  t.teardown(() => stop(system));
-  const seen: RecorderMsg[] = [];
-  const ref = spawnStateless(system, (msg: RecorderMsg) => {
-    seen.push(msg);
-    if (msg.type === 'start') {
-      const reply = { ok: true as const, sessionId: msg.sessionId, file: `${msg.sessionId}_CAM_L_20261125_143000.mp4`, startAt: msg.startAt, firstFrameAt: msg.startAt + 30, codec: 'h265', codecFallbackReason: null, firstFrameAtPrecise: msg.startAt + 30.25 };
-      dispatch(msg.replyTo, reply);
-    }
-    if (msg.type === 'stop' && msg.replyTo) {
-      const manifest = { file: 'S1_CAM_L_20261125_143000.mp4', sessionId: 'S1', take: 2, futureField: { nested: true } };
-      const reply = { ok: true as const, wasRecording: true, sessionId: 'S1', manifest, warnings: [{ code: 'FINALISE_SLOW', message: 'x' }] };
-      // A manifest of a later release: wider than this build's type, which is the point.
-      const to: Ref<unknown> = msg.replyTo;
-      dispatch(to, reply);
-    }
-  });
-  return { ref, seen };
-}
+import { fakeRecorder } from '../helpers.js';
 
 test('POST /record/start answers what the recorder answered, fields added later included', async (t) => {
   const { ref, seen } = fakeRecorder(t);
