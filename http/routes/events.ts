@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { NodeStatus } from '../../runtime/status.js';
 import { HttpError } from '../errors.js';
+import { statusAnswer } from './status.js';
 import type { AppDeps } from '../deps.js';
 
 const MAX_CLIENTS = 32;
@@ -29,7 +30,7 @@ export function eventHub(deps: AppDeps): EventHub {
   const broadcast = (event: string, data: unknown): void => {
     for (const res of clients) send(res, event, data);
   };
-  const onStatus = (s: NodeStatus): void => broadcast('status', s);
+  const onStatus = (s: NodeStatus): void => broadcast('status', statusAnswer(s));
   deps.board.on('change', onStatus);
   const onRig = (view: unknown): void => broadcast('rig', view);
   deps.rig?.on('change', onRig);
@@ -47,7 +48,7 @@ export function eventHub(deps: AppDeps): EventHub {
       res.write('retry: 2000\n\n');
       clients.add(res);
       deps.metrics.sseClients = clients.size;
-      send(res, 'status', deps.board.snapshot());
+      send(res, 'status', statusAnswer(deps.board.snapshot()));
       if (deps.rig) send(res, 'rig', deps.rig.snapshot());
       const done = (): void => {
         clients.delete(res);

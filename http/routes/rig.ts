@@ -96,7 +96,7 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
       if (v) void reply.header(h, v);
     }
     void reply.code(r.status);
-    // fetch's body is the DOM ReadableStream type; at run time it is node:stream/web's, which fromWeb takes.
+    // fetch's body is node:stream/web's ReadableStream, typed as such: fromWeb takes it without a cast.
     const body: WebReadableStream<Uint8Array> | null = r.body;
     return reply.send(body ? Readable.fromWeb(body) : '');
   });

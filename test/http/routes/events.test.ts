@@ -50,6 +50,7 @@ test('/api/v1/events streams the status at once, on every change, and heartbeats
   const [first] = await readUntil(events, () => true);
   t.is(first!.event, 'status');
   t.is(first!.data.temperatureC, null);
+  t.is(first!.data.versionLabel, 'soccer-rig-test', 'the same status as GET /status');
   deps.board.patch({ temperatureC: 61.5 });
   deps.board.setWarnings('test', [{ code: 'TEMP_HIGH', message: 'hot' }]);
   const got = await readUntil(events, (_e, seen) => seen.some((x) => x.event === 'status') && seen.some((x) => x.event === 'heartbeat'));
