@@ -1,14 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { softwareVersion } from '../runtime/version.js';
-import { installErrorHandling } from './errors.js';
-import { installZod, zodToOpenApi } from './zod.js';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { softwareVersion, versionLabel } from '../runtime/version.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
+import { installZod } from './zod.js';
 import { installSecurity } from './security.js';
 import { statusRoutes } from './routes/status.js';
 import { configRoutes } from './routes/config.js';
 import { observabilityRoutes } from './routes/observability.js';
-import { eventRoutes } from './routes/events.js';
+import { eventHub, eventRoutes } from './routes/events.js';
 import { recordRoutes, liveRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
 import { relayConfigRoutes } from './routes/relay-config.js';
@@ -23,8 +24,9 @@ export const BODY_LIMIT = 64 * 1024;
 
 /**
  * Builds the node's HTTP app without listening (tests use inject(); the runtime
- * listens). Every route validates its input with zod and every failure leaves
- * through the one error handler as {error:{code,message,field?}}.
+ * listens). Each group of routes is a plugin typed by its zod schemas (requests
+ * and answers, which /docs shows); every failure leaves through the one error
+ * handler as {error:{code,message,field?}}.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -33,6 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    frameworkErrors,
     ajv: { customOptions: { strict: false } },
   });
   installZod(app);
@@ -63,27 +66,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'soccer-rig node API', version: softwareVersion, description: 'One camera node of the rig. Errors: {error:{code,message,field?}}.' },
+      info: { title: `soccer-rig node API (${versionLabel()})`, version: softwareVersion, description: 'One camera node of the rig. Errors: {error:{code,message,field?}}.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
-    transform: zodToOpenApi as never,
+    transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  statusRoutes(app, deps);
-  configRoutes(app, deps);
-  observabilityRoutes(app, deps);
-  recordRoutes(app, deps);
-  liveRoutes(app, deps);
-  rigRoutes(app, deps);
-  relayConfigRoutes(app, deps);
-  fileRoutes(app, deps);
-  offloadRoutes(app, deps);
-  powerRoutes(app, deps);
-  dashboardRoutes(app);
+  const hub = eventHub(deps);
+  app.decorate('broadcast', hub.broadcast);
+  app.addHook('onClose', async () => hub.close());
+  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, powerRoutes]) {
+    await app.register(routes, { deps });
+  }
+  await app.register(eventRoutes, { hub });
+  await app.register(dashboardRoutes);
   if (deps.update) await app.register(updateRoutes, deps.update);
-  const events = eventRoutes(app, deps);
-  app.decorate('broadcast', events.broadcast);
   return app;
 }
 

@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { RigError } from '../runtime/errors.js';
+import { formatPath } from '../runtime/config/validate.js';
 
 /** A RigError that knows its HTTP status. Anything thrown that is not one of these is a bug (500). */
 export class HttpError extends RigError {
@@ -9,6 +12,18 @@ export class HttpError extends RigError {
 }
 
 export interface ErrorBody { error: { code: string; message: string; field?: string; [k: string]: unknown } }
+
+/** The contract's error answer, for every 4xx and 5xx of every route (extra details stay). */
+export const ErrorSchema = z.object({
+  error: z.looseObject({
+    code: z.string().describe('Stable machine-readable code, e.g. VALIDATION_FAILED'),
+    message: z.string().describe('What went wrong, for a person'),
+    field: z.string().optional().describe('The request field at fault, e.g. checksum.value'),
+  }),
+}).describe('{error:{code,message,field?}}');
+
+/** Merged into every route's response schemas. */
+export const ERROR_RESPONSES = { '4xx': ErrorSchema, '5xx': ErrorSchema } as const;
 
 export function errorBody(code: string, message: string, field?: string, extra: Record<string, unknown> = {}): ErrorBody {
   return { error: { code, message, ...(field ? { field } : {}), ...extra } };
@@ -24,6 +39,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; mess
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
   FST_ERR_CTP_EMPTY_TYPE: { status: 400, code: 'INVALID_CONTENT_TYPE' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'the path is not valid URL encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URI_TOO_LONG', message: 'a path segment is longer than 100 characters' },
 };
 
 /**
@@ -44,12 +61,22 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/**
+ * For Fastify's `frameworkErrors` option: the router's own refusals (a path that is not valid
+ * URL encoding, a path segment over maxParamLength) get our shape too, not Fastify's.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = classify(err);
+  void reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
 function classify(err: unknown): { status: number; body: ErrorBody } {
   const e = err as Partial<FastifyError> & { field?: string; details?: unknown; validationContext?: string };
   if (err instanceof HttpError) {
     const extra = err.details && typeof err.details === 'object' ? (err.details as Record<string, unknown>) : {};
     return { status: err.statusCode, body: errorBody(err.code, err.message, err.field, extra) };
   }
+  if (hasZodFastifySchemaValidationErrors(err)) return { status: 400, body: zodValidation(err.validation[0]!, e.validationContext) };
   if (e.code === 'FST_ERR_VALIDATION' || e.code === 'VALIDATION_FAILED' || e.validation) {
     const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
     return { status: 400, body: errorBody('VALIDATION_FAILED', `${where}${e.message ?? 'invalid request'}`, e.field) };
@@ -63,4 +90,21 @@ function classify(err: unknown): { status: number; body: ErrorBody } {
     return { status: e.statusCode, body: errorBody(e.code ?? 'BAD_REQUEST', e.message ?? 'bad request') };
   }
   return { status: 500, body: errorBody('INTERNAL', 'internal error; the node logged the details') };
+}
+
+/**
+ * The first zod issue of a request, as our answer: the field it names (params and body alike),
+ * an unknown key named as the field itself.
+ */
+function zodValidation(issue: { keyword: string; instancePath: string; message?: string; params: Record<string, unknown> }, context: string | undefined): ErrorBody {
+  const path: PropertyKey[] = issue.instancePath.split('/').slice(1).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  let message = issue.message ?? 'invalid value';
+  const keys = issue.params.keys;
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+    path.push(String(keys[0]));
+    message = `unknown field "${String(keys[0])}"`;
+  }
+  const field = path.length > 0 ? formatPath(path) : undefined;
+  const where = field ?? (context && context !== 'body' ? context : undefined);
+  return errorBody('VALIDATION_FAILED', where ? `${where}: ${message}` : message, field);
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import type { AppDeps } from './deps.js';
 
@@ -35,4 +35,12 @@ export async function peerRequest(deps: AppDeps, req: FastifyRequest, cameraId: 
   } catch (err) {
     throw new HttpError(502, 'NODE_UNREACHABLE', `${cameraId} did not answer: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Sends another node's answer on as it came (status, type, bytes): that node already shaped it,
+ * and this one must not reshape a newer or older release's answer.
+ */
+export async function sendRelayed(reply: FastifyReply, r: Response, type = r.headers.get('content-type') ?? 'application/octet-stream'): Promise<FastifyReply> {
+  return reply.code(r.status).type(type).send(Buffer.from(await r.arrayBuffer()));
 }

@@ -1,61 +1,55 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './errors.js';
-import { formatPath } from '../runtime/config/validate.js';
+import type { $ZodType } from 'zod/v4/core';
+import { ResponseSerializationError, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 
 /**
- * Route schemas are zod types. Validation runs zod (which also applies defaults
- * and rejects unknown fields in strict objects); the first issue becomes the
- * answer, naming the field. Responses are serialised with JSON.stringify: the
- * payloads are small and this avoids a second schema language.
+ * Route schemas are zod types, validated and serialised by fastify-type-provider-zod; its
+ * validation errors leave through the one error handler (errors.ts) as a 400 naming the field.
+ *
+ * A response that does not match its schema is a bug of ours, not of the caller: it is logged
+ * (HTTP_RESPONSE_SCHEMA) and sent as it is. The schema documents and trims the answer; it must
+ * never turn a working /status into a 500 on match day.
  */
 export function installZod(app: FastifyInstance): void {
-  app.setValidatorCompiler(({ schema }) => {
-    const zs = schema as unknown as z.ZodType;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler<$ZodType | { properties: $ZodType }>((route) => {
+    const encode = serializerCompiler(route);
     return (data: unknown) => {
-      const r = zs.safeParse(data);
-      if (r.success) return { value: r.data };
-      return { error: issueToError(r.error) };
+      try {
+        return encode(data);
+      } catch (err) {
+        if (!(err instanceof ResponseSerializationError)) throw err;
+        app.log.error({ code: 'HTTP_RESPONSE_SCHEMA', method: route.method, url: route.url, issues: err.cause.issues.slice(0, 3) },
+          `the answer of ${route.method} ${route.url} does not match its schema; sent as it is`);
+        return JSON.stringify(data);
+      }
     };
   });
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 }
 
-export function issueToError(error: z.ZodError): HttpError {
-  const issue = error.issues[0]!;
-  let path: PropertyKey[] = issue.path;
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    path = [...issue.path, issue.keys[0]!];
-    message = `unknown field "${String(issue.keys[0])}"`;
-  }
-  const field = path.length > 0 ? formatPath(path) : undefined;
-  const e = new HttpError(400, 'VALIDATION_FAILED', field ? `${field}: ${message}` : message, field ? { field } : {});
-  return e;
-}
-
-/** For @fastify/swagger: turn zod route schemas into JSON Schema for /docs. */
-export function zodToOpenApi({ schema, url }: { schema: Record<string, unknown>; url: string }): { schema: Record<string, unknown>; url: string } {
-  if (!schema) return { schema, url };
-  const out: Record<string, unknown> = { ...schema };
-  for (const key of ['body', 'querystring', 'params', 'headers'] as const) {
-    if (schema[key] instanceof z.ZodType) out[key] = toJson(schema[key]);
-  }
-  if (schema.response && typeof schema.response === 'object') {
-    const resp: Record<string, unknown> = {};
-    for (const [code, s] of Object.entries(schema.response as Record<string, unknown>)) resp[code] = s instanceof z.ZodType ? toJson(s) : s;
-    out.response = resp;
-  }
-  return { schema: out, url };
-}
-
-function toJson(s: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}
-
-/** A body that may be left out entirely (fastify hands the validator null then). */
+/** A body that may be left out entirely (fastify hands the validator undefined or null then). */
 export function optionalBody<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (v === null || v === undefined ? {} : v), schema);
+}
+
+/**
+ * The same schema with every object loose at every depth: the answer keeps fields that other
+ * parts of the node add (a new status field reaches the dashboard before its schema is updated).
+ */
+export function looseDeep<T extends z.ZodType>(schema: T): T {
+  return loosen(schema) as T;
+}
+
+function loosen(s: z.ZodType): z.ZodType {
+  let out: z.ZodType;
+  if (s instanceof z.ZodObject) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodType>)) shape[k] = loosen(v);
+    out = z.looseObject(shape);
+  } else if (s instanceof z.ZodNullable) out = loosen(s.unwrap() as z.ZodType).nullable();
+  else if (s instanceof z.ZodOptional) out = loosen(s.unwrap() as z.ZodType).optional();
+  else if (s instanceof z.ZodArray) out = z.array(loosen(s.element as z.ZodType));
+  else return s;
+  return s.description ? out.describe(s.description) : out;
 }

@@ -12,3 +12,8 @@ export const softwareVersion: string = (() => {
   }
   return '0.0.0-unknown';
 })();
+
+/** The version as people read it (the spec's form): `soccer-rig-X.Y.Z`. Scripts keep reading the bare one. */
+export function versionLabel(version: string = softwareVersion): string {
+  return version.startsWith('soccer-rig-') ? version : `soccer-rig-${version}`;
+}

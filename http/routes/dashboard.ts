@@ -86,8 +86,11 @@ function send(file: StaticFile, req: FastifyRequest, reply: FastifyReply): Fasti
   return reply.send(file.body);
 }
 
-/** The dashboard: `/` and its static files, from memory, with ETag/304 and gzip. */
-export function dashboardRoutes(app: FastifyInstance, opts: { dir?: string } = {}): void {
+/**
+ * The dashboard: `/` and its static files, from memory, with ETag/304 and gzip. A Fastify plugin
+ * (registered by buildApp) that registers everything synchronously, so it can also be called on a bare app.
+ */
+export async function dashboardRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
   const files = loadStatic(opts.dir ?? publicDir());
   const index = files.find((f) => f.path === '/index.html');
   const hide = { schema: { hide: true } };

@@ -1,14 +1,22 @@
 import { createReadStream } from 'node:fs';
 import { stat, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpError } from '../errors.js';
+import { ERROR_RESPONSES, HttpError } from '../errors.js';
+import { FileIndexResponse } from '../responses.js';
 import type { AppDeps } from '../deps.js';
 import { listRecordings } from '../../actors/recorder/library.js';
+import { CAMERA_IDS } from '../../runtime/cameras.js';
 
-/** Only names the recorder itself writes: `{SESSION}_{CAM}_{YYYYMMDD}_{HHMMSS}.mp4` and `{SESSION}_{CAM}.json`. */
-const FILE_NAME = /^[A-Za-z0-9-]{1,48}_CAM_[LCR](?:_\d{8}_\d{6}\.mp4|\.json)$/;
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Only names the recorder itself writes: `{SESSION}_{CAM}_{YYYYMMDD}_{HHMMSS}.mp4`, the manifest
+ * `{SESSION}_{CAM}.json`, and a later take's manifest `{SESSION}_{CAM}_t{N}.json`. The camera ids
+ * come from their one home.
+ */
+export const FILE_NAME = new RegExp(`^[A-Za-z0-9-]{1,48}_(?:${CAMERA_IDS.map(escape).join('|')})(?:_\\d{8}_\\d{6}\\.mp4|(?:_t\\d{1,3})?\\.json)$`);
 const FileParams = z.strictObject({ file: z.string().regex(FILE_NAME, 'not a recording of this node') });
 
 export interface ByteRange { start: number; end: number }
@@ -38,8 +46,13 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
  * only if its name is one the recorder writes and its resolved path stays inside the data
  * directory, so no request can read anything else on the node.
  */
-export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/recordings/', { schema: { summary: 'Index of this node\'s recording files', tags: ['files'] } }, async (req, reply) => {
+export const fileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get('/recordings/', {
+    schema: {
+      summary: 'Index of this node\'s recording files (HTML, or JSON with Accept: application/json)', tags: ['files'],
+      response: { 200: z.union([FileIndexResponse, z.string().describe('The HTML page')]), ...ERROR_RESPONSES },
+    },
+  }, async (req, reply) => {
     const dir = deps.config.current.storage.dataDir;
     const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => FILE_NAME.test(n)).sort();
     const files = await Promise.all(names.map(async (name) => ({ name, sizeBytes: (await stat(join(dir, name))).size })));
@@ -51,7 +64,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/recordings/:file', {
     schema: { summary: 'One recording or manifest file (supports Range)', tags: ['files'], params: FileParams },
   }, async (req, reply) => {
-    const { file } = req.params as z.infer<typeof FileParams>;
+    const { file } = req.params;
     const root = resolve(deps.config.current.storage.dataDir);
     const path = resolve(root, file);
     if (!path.startsWith(root + sep)) throw new HttpError(404, 'NOT_FOUND', 'no such recording');
@@ -80,4 +93,4 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
     void reply.header('content-length', info.size);
     return reply.send(createReadStream(path));
   });
-}
+};

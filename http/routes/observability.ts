@@ -1,9 +1,19 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ERROR_RESPONSES } from '../errors.js';
+import { LogsResponse } from '../responses.js';
 import type { AppDeps } from '../deps.js';
 
-export function observabilityRoutes(app: FastifyInstance, deps: AppDeps): void {
+export const observabilityRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get('/api/v1/logs', {
-    schema: { summary: 'Recent warnings and errors (bounded, in memory)', tags: ['node'] },
+    schema: {
+      summary: 'Recent warnings and errors (bounded, in memory)',
+      description: 'In production: only warnings and errors (and fatal lines), from memory: a bounded ring of the last '
+        + '200, oldest first; nothing is written to disk and there are no info or access lines. In development the node '
+        + 'also writes every line as JSON under `logging.dir`; this view still holds only the warnings and errors.',
+      tags: ['node'],
+      response: { 200: LogsResponse, ...ERROR_RESPONSES },
+    },
   }, async () => ({
     mode: deps.logs.mode,
     entries: deps.logs.ring.toArray(),
@@ -11,7 +21,7 @@ export function observabilityRoutes(app: FastifyInstance, deps: AppDeps): void {
   }));
 
   app.get('/api/v1/metrics', {
-    schema: { summary: 'Process and node metrics as JSON', tags: ['node'] },
+    schema: { summary: 'Process and node metrics as JSON', tags: ['node'], response: { 200: z.looseObject({}), ...ERROR_RESPONSES } },
   }, async () => deps.metrics.snapshot());
 
   app.get('/metrics', {
@@ -20,4 +30,4 @@ export function observabilityRoutes(app: FastifyInstance, deps: AppDeps): void {
     void reply.type('text/plain; version=0.0.4; charset=utf-8');
     return deps.metrics.prometheus(deps.config.current.camera.id);
   });
-}
+};

@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ERROR_RESPONSES, HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
+import { RigRecordingsResponse, RigViewResponse, SessionResponse, StartAllResponse, StopAllResponse } from '../responses.js';
 import { peerRequest } from '../peer-request.js';
 import { SessionId, newSessionId } from './record.js';
 import { CameraId } from '../../runtime/config/schema.js';
@@ -14,51 +17,58 @@ const StartAllBody = optionalBody(z.strictObject({
   leadMs: z.number().int().min(200).max(10_000).optional().describe('How far ahead the common start instant is (default rig.startLeadMs)'),
 }));
 const NodeParams = z.strictObject({ cameraId: CameraId });
+const SessionParams = z.strictObject({ sessionId: SessionId });
+const LiveFileParams = z.strictObject({ cameraId: CameraId, file: z.string().regex(/^live(?:\.m3u8|-\d{5}\.ts)$/, 'not a live stream file') });
+const NodeFileParams = z.strictObject({ cameraId: CameraId, file: z.string().min(1).max(200) });
 
 /**
  * The rig seen from any node: the replicated view, leaderless start/stop, and per-node
  * control relayed through this node (a phone on one node's access point reaches no other).
  */
-export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
+export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const rig = () => {
     if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
     return deps.rig;
   };
 
-  app.get('/api/v1/rig', { schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'] } }, async () => rig().snapshot());
+  app.get('/api/v1/rig', {
+    schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'], response: { 200: RigViewResponse, ...ERROR_RESPONSES } },
+  }, async () => rig().snapshot());
 
-  app.get('/api/v1/rig/recordings', { schema: { summary: 'Every node\'s manifests, and the notes on each session', tags: ['rig'] } },
-    async () => ({ recordings: await rig().recordings(), sessions: await rig().sessions() }));
+  app.get('/api/v1/rig/recordings', {
+    schema: { summary: 'Every node\'s manifests, and the notes on each session', tags: ['rig'], response: { 200: RigRecordingsResponse, ...ERROR_RESPONSES } },
+  }, async () => ({ recordings: await rig().recordings(), sessions: await rig().sessions() }));
 
-  const SessionParams = z.strictObject({ sessionId: SessionId });
   app.get('/api/v1/sessions/:sessionId', {
-    schema: { summary: 'Notes on a session (teams, venue, notes)', tags: ['rig'], params: SessionParams },
+    schema: { summary: 'Notes on a session (teams, venue, notes)', tags: ['rig'], params: SessionParams, response: { 200: SessionResponse, ...ERROR_RESPONSES } },
   }, async (req) => {
-    const { sessionId } = req.params as z.infer<typeof SessionParams>;
+    const { sessionId } = req.params;
     return { sessionId, meta: await rig().sessionMeta(sessionId) };
   });
   app.post('/api/v1/sessions/:sessionId', {
-    schema: { summary: 'Save notes on a session; they reach every node with the rig log', tags: ['rig'], params: SessionParams, body: SessionMetaSchema },
+    schema: {
+      summary: 'Save notes on a session; they reach every node with the rig log', tags: ['rig'],
+      params: SessionParams, body: SessionMetaSchema, response: { 200: SessionResponse, ...ERROR_RESPONSES },
+    },
   }, async (req) => {
-    const { sessionId } = req.params as z.infer<typeof SessionParams>;
-    return { sessionId, meta: await rig().setSessionMeta(sessionId, req.body as z.infer<typeof SessionMetaSchema>) };
+    const { sessionId } = req.params;
+    return { sessionId, meta: await rig().setSessionMeta(sessionId, req.body) };
   });
 
   app.post('/api/v1/rig/record/start', {
-    schema: { summary: 'Start every camera together (leaderless); answers per node', tags: ['rig'], body: StartAllBody },
+    schema: { summary: 'Start every camera together (leaderless); answers per node', tags: ['rig'], body: StartAllBody, response: { 200: StartAllResponse, ...ERROR_RESPONSES } },
   }, async (req) => {
-    const body = req.body as z.infer<typeof StartAllBody>;
+    const { body } = req;
     const leadMs = body.leadMs ?? deps.config.current.rig.startLeadMs;
     const sessionId = body.sessionId ?? newSessionId(Date.now() + leadMs);
     return rig().startAll(sessionId, leadMs);
   });
 
   app.post('/api/v1/rig/record/stop', {
-    schema: { summary: 'Stop every camera; answers per node', tags: ['rig'], body: optionalBody(z.strictObject({})) },
+    schema: { summary: 'Stop every camera; answers per node', tags: ['rig'], body: optionalBody(z.strictObject({})), response: { 200: StopAllResponse, ...ERROR_RESPONSES } },
   }, async () => rig().stopAll());
 
-  const relay = async (req: FastifyRequest, path: string, method: 'GET' | 'POST', timeoutMs = 40_000) => {
-    const { cameraId } = req.params as z.infer<typeof NodeParams>;
+  const relay = async (req: FastifyRequest, cameraId: string, path: string, method: 'GET' | 'POST', timeoutMs = 40_000) => {
     if (cameraId === deps.config.current.camera.id) return { local: true as const };
     rig(); // 503 on a node without the rig view
     const r = await peerRequest(deps, req, cameraId, path, { method, body: req.body, timeoutMs });
@@ -68,15 +78,15 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/api/v1/rig/nodes/:cameraId/preview.jpg', {
     schema: { summary: 'A node\'s latest preview still, through this node', tags: ['rig'], params: NodeParams },
   }, async (req, reply) => {
-    const r = await relay(req, '/api/v1/preview.jpg', 'GET');
+    const r = await relay(req, req.params.cameraId, '/api/v1/preview.jpg', 'GET');
     if (r.local) return reply.redirect('/api/v1/preview.jpg', 307);
     return reply.code(r.status).type(r.type).header('cache-control', 'no-store').send(r.body);
   });
 
   app.get('/api/v1/rig/nodes/:cameraId/recordings/:file', {
-    schema: { summary: 'A node\'s recording file through this node (Range passes through)', tags: ['rig'], params: z.strictObject({ cameraId: CameraId, file: z.string().min(1).max(200) }) },
+    schema: { summary: 'A node\'s recording file through this node (Range passes through)', tags: ['rig'], params: NodeFileParams },
   }, async (req, reply) => {
-    const { cameraId, file } = req.params as { cameraId: string; file: string };
+    const { cameraId, file } = req.params;
     if (cameraId === deps.config.current.camera.id) return reply.redirect(`/recordings/${encodeURIComponent(file)}`, 307);
     rig(); // 503 on a node without the rig view
     const r = await peerRequest(deps, req, cameraId, `/recordings/${encodeURIComponent(file)}`, { pass: ['range', 'if-range'] });
@@ -86,14 +96,16 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (v) void reply.header(h, v);
     }
     void reply.code(r.status);
-    return reply.send(r.body ? Readable.fromWeb(r.body as never) : '');
+    // fetch's body is node:stream/web's ReadableStream, typed as such: fromWeb takes it without a cast.
+    const body: WebReadableStream<Uint8Array> | null = r.body;
+    return reply.send(body ? Readable.fromWeb(body) : '');
   });
 
   app.get('/api/v1/rig/nodes/:cameraId/live/:file', {
-    schema: { summary: 'A node\'s Grandma Mode live stream (HLS) through this node', tags: ['rig'], params: z.strictObject({ cameraId: CameraId, file: z.string().regex(/^live(?:\.m3u8|-\d{5}\.ts)$/) }) },
+    schema: { summary: 'A node\'s Grandma Mode live stream (HLS) through this node', tags: ['rig'], params: LiveFileParams },
   }, async (req, reply) => {
-    const { file } = req.params as { file: string };
-    const r = await relay(req, `/api/v1/live/${file}`, 'GET', 10_000);
+    const { cameraId, file } = req.params;
+    const r = await relay(req, cameraId, `/api/v1/live/${file}`, 'GET', 10_000);
     if (r.local) return reply.redirect(`/api/v1/live/${file}`, 307);
     return reply.code(r.status).type(r.type).header('cache-control', 'no-store').send(r.body);
   });
@@ -108,14 +120,14 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
   ];
   for (const action of actions) {
     app.post(`/api/v1/rig/nodes/:cameraId/${action.path}`, {
-      schema: { summary: `${action.summary}, through this node`, tags: ['rig'], params: NodeParams },
+      schema: { summary: `${action.summary}, through this node (the body goes to that node's own route)`, tags: ['rig'], params: NodeParams },
     }, async (req, reply) => {
-      const r = await relay(req, `/api/v1/${action.path}`, 'POST', action.timeoutMs);
+      const r = await relay(req, req.params.cameraId, `/api/v1/${action.path}`, 'POST', action.timeoutMs);
       if (r.local) {
-        const inner = await app.inject({ method: 'POST', url: `/api/v1/${action.path}`, headers: { host: 'localhost', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: (req.body ?? {}) as object });
+        const inner = await app.inject({ method: 'POST', url: `/api/v1/${action.path}`, headers: { host: 'localhost', 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: JSON.stringify(req.body ?? {}) });
         return reply.code(inner.statusCode).type('application/json; charset=utf-8').send(inner.body);
       }
       return reply.code(r.status).type(r.type).send(r.body);
     });
   }
-}
+};

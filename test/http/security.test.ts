@@ -66,3 +66,9 @@ test('hostOnly strips ports and brackets', (t) => {
   t.is(hostOnly('::1'), '::1');
   t.is(hostOnly(undefined), null);
 });
+
+test('the configured address is accepted as Host even when no interface has it now', async (t) => {
+  const { app } = await testApp(t, { http: { host: '10.231.9.3' } });
+  const r = await app.inject({ method: 'GET', url: '/api/v1/status', headers: { host: '10.231.9.3:8080' } });
+  t.is(r.statusCode, 200);
+});

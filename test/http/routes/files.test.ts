@@ -1,28 +1,17 @@
 import test from 'ava';
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testApp } from '../helpers/app.js';
-import { parseRange } from '../../http/routes/files.js';
-
-const VIDEO = '20261125-143000_CAM_L_20261125_143000.mp4';
-const MANIFEST = '20261125-143000_CAM_L.json';
+import { testApp } from '../../helpers/app.js';
+import { FILE_NAME, parseRange } from '../../../http/routes/files.js';
+import { CAMERA_IDS } from '../../../runtime/cameras.js';
+import { MANIFEST, VIDEO, writeRecording } from '../helpers.js';
 
 async function withFiles(t: any) {
   const ctx = await testApp(t);
   const dir = ctx.deps.config.current.storage.dataDir;
-  await mkdir(dir, { recursive: true });
-  const bytes = Buffer.alloc(100_000);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
-  await writeFile(join(dir, VIDEO), bytes);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  await writeFile(join(dir, MANIFEST), JSON.stringify({
-    file: VIDEO, sessionId: '20261125-143000', cameraId: 'CAM_L', cameraPosition: 'left', startAt: 1, firstFrameAt: 2,
-    offsetMs: null, durationS: 1, video: { width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 1 }, droppedFrames: 0,
-    sha256, sizeBytes: bytes.length, snapshot: null, softwareVersion: 't', offloaded: false, incomplete: false,
-  }));
+  const rec = await writeRecording(dir);
   await writeFile(join(dir, '..', 'secret.txt'), 'not for download');
-  return { ...ctx, bytes, sha256 };
+  return { ...ctx, ...rec };
 }
 
 test('a whole recording downloads byte for byte, with its checksum as ETag', async (t) => {
@@ -90,8 +79,26 @@ test('parseRange', (t) => {
   t.is(parseRange(undefined, 100), null);
 });
 
-test('the configured address is accepted as Host even when no interface has it now', async (t) => {
-  const { app } = await testApp(t, { http: { host: '10.231.9.3' } });
-  const r = await app.inject({ method: 'GET', url: '/api/v1/status', headers: { host: '10.231.9.3:8080' } });
+test('file names: every camera id from its one home, take-numbered manifests, nothing else', (t) => {
+  for (const cam of CAMERA_IDS) {
+    t.true(FILE_NAME.test(`S1_${cam}_20261125_143000.mp4`), cam);
+    t.true(FILE_NAME.test(`S1_${cam}.json`), cam);
+    t.true(FILE_NAME.test(`S1_${cam}_t2.json`), `${cam} take 2`);
+    t.true(FILE_NAME.test(`S1_${cam}_t123.json`), `${cam} take 123`);
+  }
+  for (const bad of ['S1_CAM_X.json', 'S1_CAM_L_t.json', 'S1_CAM_L_t1234.json', 'S1_CAM_L_t2.mp4', 'S1_CAM_L_tx.json',
+    'S1_CAM_L_20261125_143000_t2.mp4', 'S1_CAM_LL.json', '../S1_CAM_L.json', 'S1_CAM_L.json.bak', '_CAM_L.json']) {
+    t.false(FILE_NAME.test(bad), bad);
+  }
+});
+
+test('a later take\'s manifest is listed and served', async (t) => {
+  const { app, deps, manifest } = await withFiles(t);
+  const take2 = MANIFEST.replace('.json', '_t2.json');
+  await writeFile(join(deps.config.current.storage.dataDir, take2), JSON.stringify(manifest));
+  const index = await app.inject({ method: 'GET', url: '/recordings/', headers: { accept: 'application/json' } });
+  t.deepEqual(index.json().files.map((f: any) => f.name), [MANIFEST, VIDEO, take2]);
+  const r = await app.inject({ method: 'GET', url: `/recordings/${take2}` });
   t.is(r.statusCode, 200);
+  t.is(r.json().file, VIDEO);
 });
