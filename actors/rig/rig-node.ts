@@ -188,7 +188,7 @@ export class RigNode extends EventEmitter {
     const mesh = this.#store?.mesh.status();
     return {
       self, at: this.#now(), nodes,
-      disagreements: disagreements(nodes as never, this.#d.config.thresholds.syncOffsetMs),
+      disagreements: disagreements(nodes, this.#d.config.thresholds.syncOffsetMs),
       mesh: {
         enabled: this.#store !== null,
         connected: (mesh?.connected ?? []).flatMap((c) => (c.cameraId ? [c.cameraId] : [])),
@@ -276,7 +276,7 @@ export class RigNode extends EventEmitter {
       if (this.#published.get(m.file) === fingerprint) continue;
       // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
       const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };
-      await store.log.append({ type: 'manifest', at: this.#now(), manifest: record as never }).catch((err: unknown) =>
+      await store.log.append({ type: 'manifest', at: this.#now(), manifest: record }).catch((err: unknown) =>
         this.#d.log.warn({ err, code: 'MANIFEST_PUBLISH_FAILED' }, `could not publish ${m.file} to the rig`));
       this.#published.set(m.file, fingerprint);
     }
