@@ -25,56 +25,10 @@ import { OwnState } from './own-state.js'
 import { StatusGate, type StatusAppend } from './status-gate.js'
 import { endConnections } from './connections.js'
 
+import { RigLogError, type InvalidBlock, type RigLogOptions, type RigLogStats } from './log-types.js'
+
+export { RigLogError, type InvalidBlock, type RigLogOptions, type RigLogStats }
 export type { StoreLogger, StatusAppend }
-
-export interface RigLogOptions {
-  dataDir: string
-  cameraId: string
-  clock?: () => number
-  logger?: StoreLogger
-  /** Name of the own core inside the corestore. */
-  coreName?: string
-  /** A heartbeat is appended only when nothing else was appended for this long. */
-  heartbeatMs?: number
-  /** Run the heartbeat timer (default true); off for tests that drive heartbeat() by hand. */
-  autoHeartbeat?: boolean
-  /** At most one status block per this interval; changes in between are coalesced. */
-  statusMinIntervalMs?: number
-  /** Compact once this many blocks were appended since the last base. */
-  compactEvery?: number
-  /** Commands, acks and confirms older than this are not restated by a compaction. */
-  retentionMs?: number
-  /** How long a replica waits for one block before re-checking the tip. */
-  readTimeoutMs?: number
-}
-
-export type LogErrorCode = 'LOG_NOT_OPEN' | 'LOG_CLOSED' | 'EVENT_INVALID'
-
-export class RigLogError extends Error {
-  constructor(
-    readonly code: LogErrorCode,
-    message: string
-  ) {
-    super(message)
-    this.name = 'RigLogError'
-  }
-}
-
-export interface InvalidBlock {
-  key: string
-  index: number
-  code: string
-  message: string
-}
-
-export interface RigLogStats {
-  key: string
-  length: number
-  base: number
-  invalidBlocks: number
-  invalidAnnouncements: number
-  replicas: Array<{ key: string; cameraId: string; length: number; next: number; base: number }>
-}
 
 export interface RigLogEvents {
   event: [ReceivedEvent]
@@ -205,6 +159,26 @@ export class RigLog extends TypedResource<RigLogEvents> {
     if (!this.isOpen) return false
     if (this.lastAppendAt > 0 && this.clock() - this.lastAppendAt < this.opts.heartbeatMs) return false
     await this.append({ type: 'heartbeat', at: this.clock() })
+    return true
+  }
+
+  /**
+   * Resolves once every append so far is written, a deferred status change included, and every
+   * peer replicating this node's core holds all of it; false when a peer still lacked blocks at
+   * the deadline. A node that stops waits for this, so its last words (final manifest, idle
+   * status) reach the rig before it leaves.
+   */
+  async flushed(timeoutMs = 3000, everyMs = 20): Promise<boolean> {
+    if (!this.isOpen) return false
+    await this.statusGate.flushNow()
+    await this.writing.catch(() => {})
+    const own = this.requireOwn()
+    const deadline = this.clock() + timeoutMs
+    const done = () => own.peers.every((p) => p.remoteContiguousLength >= own.length)
+    while (!done()) {
+      if (this.clock() >= deadline || !this.isOpen) return false
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
     return true
   }
 

@@ -38,6 +38,16 @@ export class StatusGate {
     return 'appended'
   }
 
+  /** Writes a deferred change now instead of at the interval's end (the node is stopping). */
+  async flushNow(): Promise<void> {
+    if (!this.timer) return
+    clearTimeout(this.timer)
+    this.timer = null
+    const pending = this.pending
+    this.pending = null
+    if (pending && this.o.writable()) await this.write(pending).catch((err: Error) => this.o.onDeferredFailure(err))
+  }
+
   /** Drops a deferred change (the log is closing). */
   cancel(): void {
     if (this.timer) clearTimeout(this.timer)
