@@ -28,7 +28,7 @@ export function rigRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/api/v1/rig', { schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'] } }, async () => rig().snapshot());
 
   app.get('/api/v1/rig/recordings', { schema: { summary: 'Every node\'s manifests, and the notes on each session', tags: ['rig'] } },
-    async () => ({ recordings: await rig().recordings(), sessions: await rig().sessions() }));
+    async () => rig().library());
 
   const SessionParams = z.strictObject({ sessionId: SessionId });
   app.get('/api/v1/sessions/:sessionId', {
