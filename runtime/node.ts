@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { start as startSystem, stop as stopSystem, type Ref } from 'nact';
+import { query, start as startSystem, stop as stopSystem, type Ref } from 'nact';
 import type { FastifyInstance } from 'fastify';
 import { loadConfigFile, saveConfigFile } from './config/file.js';
 import { ConfigStore, type Overrides } from './config/store.js';
@@ -16,7 +16,7 @@ import { RigError } from './errors.js';
 import { softwareVersion } from './version.js';
 import { buildApp } from '../http/app.js';
 import { housekeeper as housekeeperActor } from '../actors/housekeeper.js';
-import { recorder, type RecorderDeps } from '../actors/recorder/actor.js';
+import { recorder, type RecorderDeps, type RecorderMsg, type StopReply } from '../actors/recorder/actor.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { ffmpegEncoderList, type EncoderList } from '../actors/recorder/encoders.js';
 import { createTonePlayer, type TonePlayer } from '../actors/recorder/tone.js';
@@ -81,14 +81,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   // Filled in below: the HTTP shutdown route needs the node's own stop.
   let requestShutdown: (reason: string) => void = () => undefined;
   const app = await buildApp({
-    board, config: store, logs: logs.sink, log, metrics, recorder: running.actors.recorder!.ref, rig: running.rig,
+    board, config: store, logs: logs.sink, log, metrics, recorder: running.actors.recorder.ref, rig: running.rig,
     shutdown: (reason) => requestShutdown(reason),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });
   const teardown = async (): Promise<void> => {
     await app.close();
-    await stopActors(running);
+    await stopActors(running, board);
     metrics.close();
   };
   let url: string;
@@ -166,7 +166,7 @@ async function openLogs(cfg: Config, loaded: Extract<LoadResult, { ok: true }>, 
 
 interface RunningActors {
   system: Ref<any>;
-  actors: Record<string, SpawnedActor<any>>;
+  actors: { recorder: SpawnedActor<RecorderMsg> } & Record<string, SpawnedActor<any>>;
   rig: RigApi;
 }
 
@@ -177,10 +177,8 @@ function startActors(opts: NodeOptions, d: { store: ConfigStore; board: StatusBo
   const probe = opts.probe ?? createSystemProbe(store.current.battery);
   const actorFailed = (name: string) => (err: Error) =>
     board.setWarnings(`actor:${name}`, [{ code: 'ACTOR_FAILED', message: `${name} stopped after repeated crashes: ${err.message}` }]);
-  const actors: Record<string, SpawnedActor<any>> = {};
   const housekeeper = spawnSupervised(system, housekeeperActor({ probe, board, config: () => store.current }), log,
     { onGiveUp: actorFailed('housekeeper') });
-  actors.housekeeper = housekeeper;
   let tone: Promise<TonePlayer> | null = null;
   const rec = spawnSupervised(system, recorder({
     board, config: () => store.current, housekeeper: housekeeper.ref, runner,
@@ -188,25 +186,32 @@ function startActors(opts: NodeOptions, d: { store: ConfigStore; board: StatusBo
     tone: () => (tone ??= createTonePlayer(runner)),
     ...(opts.session ? { session: opts.session } : {}),
   }), log, { onGiveUp: actorFailed('recorder') });
-  actors.recorder = rec;
   const membership = new RigMembership({
     config: store.current, board, recorder: rec.ref, log,
     ...(opts.rigTimings ? { store: opts.rigTimings } : {}),
   });
   const peerActor = spawnSupervised(system, peer(membership), log, { onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000 });
-  actors.peer = peerActor;
+  const actors = { housekeeper, recorder: rec, peer: peerActor };
   for (const [name, a] of Object.entries(actors)) d.metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
   return { system, actors, rig: rigApi(peerActor.ref, membership) };
 }
 
 /**
- * Actors stop in dependency order: the recorder first (it finalises its file: the final manifest
- * and the idle status), then the peer, which publishes those last words and waits until the rig
- * holds them before it leaves, then the housekeeper the recorder used.
+ * Actors stop in dependency order: the recorder first (a recording is stopped through its
+ * mailbox, so it finalises the file and the status says idle: the node's last words), then the
+ * peer, which publishes those and waits until the rig holds them before it leaves, then the
+ * housekeeper the recorder used.
  */
 const STOP_ORDER = ['recorder', 'peer', 'housekeeper'];
 
-async function stopActors(r: RunningActors): Promise<void> {
+async function stopActors(r: RunningActors, board: StatusBoard): Promise<void> {
+  const rec = r.actors.recorder;
+  const { state } = board.snapshot();
+  if (rec && !rec.failed && (state === 'armed' || state === 'recording')) {
+    const stopRef: Ref<RecorderMsg> = rec.ref;
+    await query(stopRef, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason: 'node stopping', replyTo }), 30_000)
+      .catch(() => undefined); // the actor's own cleanup still finalises the file
+  }
   const names = [...STOP_ORDER, ...Object.keys(r.actors).filter((n) => !STOP_ORDER.includes(n))];
   for (const name of names) await r.actors[name]?.stop();
   stopSystem(r.system);

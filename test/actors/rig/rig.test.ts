@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { startRig, converged, rigView, CAMS } from '../../helpers/rig.js';
 import { waitFor } from '../../helpers/net.js';
@@ -162,6 +162,7 @@ test.serial('session notes saved on one node reach every node; bad notes are ref
   }, 5000, 50);
   t.deepEqual(onR.meta, { home: 'Hometown FC', away: 'Away United', notes: 'rain' });
   // A damaged notes file on disk never takes the listing down (offload reads it): skipped, reported.
+  await mkdir(join(rig.dirs[1]!, 'data', '.sessions'), { recursive: true });
   await writeFile(join(rig.dirs[1]!, 'data', '.sessions', 'S-torn.json'), '{"home": "Hal');
   const res = await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' });
   t.is(res.statusCode, 200, res.body);
