@@ -211,3 +211,21 @@ test('a failed open releases the RocksDB lock, so the next try opens the same st
   const retry = await openLog(t, { dataDir: dir, cameraId: 'CAM_L' })
   t.is(await retry.log.append(status(1, 'CAM_L', 'idle')), 0, 'the retry holds the lock and writes')
 })
+
+test('a status that cannot be appended is a warning with a code and a status-failed event, deferred or not', async (t) => {
+  const dir = await tmpDir(t)
+  const warnings: Array<{ code?: string }> = []
+  const logger = { warn: (obj: object) => warnings.push(obj), debug() {} }
+  let now = 1000
+  const { log } = await openLog(t, { dataDir: dir, cameraId: 'CAM_L', statusMinIntervalMs: 100, logger, clock: () => now })
+  const failures: Error[] = []
+  log.on('status-failed', (err) => failures.push(err))
+  t.is(await log.appendStatus({ state: 'idle' }), 'appended')
+  // A value JSON cannot encode makes the append itself fail, the way a failing disk would.
+  t.is(await log.appendStatus({ state: 'recording', bytes: 2n }), 'deferred')
+  await waitFor('the deferred append failed', () => failures.length === 1, 2000)
+  now += 1000
+  await t.throwsAsync(log.appendStatus({ state: 'stopping', bytes: 3n }))
+  t.is(failures.length, 2, 'the immediate append failed and said so too')
+  t.deepEqual(warnings.map((w) => w.code), ['STATUS_APPEND_FAILED', 'STATUS_APPEND_FAILED'])
+})
