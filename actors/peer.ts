@@ -18,6 +18,9 @@ export type PeerMsg =
 
 export interface PeerState { open: boolean }
 
+/** What the actor drives: RigMembership in a node, a fake in the actor's unit test. */
+export type PeerMembership = Pick<RigMembership, 'open' | 'close' | 'startAll' | 'stopAll' | 'setSessionMeta' | 'confirmed' | 'publishManifests'>;
+
 /**
  * The Peer actor owns this node's membership of the rig: the replicated log, the DHT node and
  * the swarm (RigMembership), and every command that changes them (start-all, stop-all, notes,
@@ -27,7 +30,7 @@ export interface PeerState { open: boolean }
  * meanwhile. Commands are answered when their work is done, but not waited for in the mailbox:
  * a stop-all must not queue behind a start-all that waits seconds for its acks.
  */
-export function peer(membership: RigMembership): ActorDef<PeerState, PeerMsg> {
+export function peer(membership: PeerMembership): ActorDef<PeerState, PeerMsg> {
   return {
     name: 'peer',
     init(self) {

@@ -164,6 +164,14 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       this.#d.log.info({ code: 'PEER_DISCOVERED', ...p }, `${p.cameraId} announced itself at ${p.host}`);
       store.mesh.addAddress(p.host, p.dhtPort, p.cameraId);
     });
+    // A beacon that fails its signature is usually a node set up with another rig secret: worth
+    // one warning per sender, so the operator can find it (the mesh refuses it anyway).
+    const refused = new Set<string>();
+    beacon.on('invalid', (why) => {
+      if (refused.has(why)) return;
+      refused.add(why);
+      this.#d.log.warn({ code: 'BEACON_INVALID', why }, `ignored a LAN beacon: ${why}`);
+    });
     try {
       await beacon.open();
       this.#beacon = beacon;

@@ -134,7 +134,7 @@ test('a node with the wrong rig secret is refused and the refusal is visible', a
   t.true(nodes.every((n) => n.mesh.connected().length === 2), 'the rig itself is undisturbed')
 })
 
-test('a taken port fails open() with a code instead of moving to another port', async (t) => {
+test('a taken port fails ready() with a code instead of moving to another port', async (t) => {
   const r = await rig(t)
   const first = r.make(0)
   await first.ready()

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import test from 'ava';
-import { startRig, converged, rigView, CAMS } from '../../helpers/rig.js';
+import { startRig, converged, rigView, CAMS, SECRET } from '../../helpers/rig.js';
 import { waitFor } from '../../helpers/net.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { offload } from '../../../runtime/offload.js';
@@ -124,9 +124,10 @@ test.serial('a node killed mid-recording is marked stale, the others keep record
 test.serial('a node with the wrong rig secret never joins: the rig shows it unreachable, it sees nobody', async (t) => {
   // (A stranger that dials a member's real key is refused by the firewall and counted in
   // mesh.refusals: test/store/mesh.test.ts proves that path with a bare Hyperswarm.)
-  const rig = await startRig(t, { secrets: [undefined as never, undefined as never, 'the-wrong-secret-0123456789'] });
+  const rig = await startRig(t, { secrets: [SECRET, SECRET, 'the-wrong-secret-0123456789'] });
   await waitFor(async () => (await rigView(rig.nodes[0]!)).mesh.connected.includes('CAM_C'), 15_000, 100);
-  await new Promise((r) => setTimeout(r, 3000));
+  // The stranger has announced itself to CAM_L and been turned away: its chance to join came and went.
+  await waitFor(async () => /BEACON_INVALID/.test((await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/logs' })).body), 15_000, 100);
   const v = await rigView(rig.nodes[0]!);
   t.false(v.mesh.connected.includes('CAM_R'));
   t.false(v.nodes[2].reachable);
