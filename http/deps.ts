@@ -6,7 +6,7 @@ import type { StatusBoard } from '../runtime/status.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { Ref } from 'nact';
 import type { RecorderMsg } from '../actors/recorder/actor.js';
-import type { RigNode } from '../actors/rig/rig-node.js';
+import type { RigApi } from '../actors/rig/rig-api.js';
 import type { UpdateRouteDeps } from './routes/update.js';
 
 /** Everything the HTTP layer may touch. buildApp never reaches past these. */
@@ -19,7 +19,7 @@ export interface AppDeps {
   /** The Recorder actor; absent in tests of routes that do not need it. */
   recorder?: Ref<RecorderMsg>;
   /** The rig membership (replicated view, start-all); absent in tests of other routes. */
-  rig?: RigNode;
+  rig?: RigApi;
   /** The Updater's API (and the rig's nodes for a rig-wide apply); absent: /update/* answers 404. */
   update?: UpdateRouteDeps;
   /** Stops this node (and powers the machine off when configured); called after the answer is sent. */

@@ -59,7 +59,7 @@ export function spawnSupervised<S, M>(
         current = def.init(ctx.self as Ref<M>);
         return current;
       },
-      onCrash: onCrash as never,
+      onCrash,
       afterStop: async () => {
         await cleanup();
         stopped();

@@ -96,7 +96,7 @@ async function runNode(args: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     // Stopped from inside (POST /shutdown): the process ends with it.
-    void node.closed.then(() => resolve(0));
+    void node.closed.then(() => resolve(node.exitCode));
   });
 }
 

@@ -17,7 +17,8 @@ export interface SupervisionOptions {
   now?: () => number;
 }
 
-interface SupervisionCtx { reset: symbol; stop: symbol }
+/** The decisions nact offers (its own typings call them Symbol); the policy returns one of them. */
+interface SupervisionCtx<D> { reset: D; stop: D }
 
 /**
  * A nact onCrash policy: log through pino, restart with exponential backoff
@@ -34,7 +35,7 @@ export function restartPolicy(opts: SupervisionOptions) {
   let crashes: number[] = [];
   let total = 0;
 
-  const policy = async (msg: unknown, error: unknown, ctx: SupervisionCtx): Promise<symbol> => {
+  const policy = async <D>(msg: unknown, error: unknown, ctx: SupervisionCtx<D>): Promise<D> => {
     const err = error instanceof Error ? error : new Error(String(error));
     const t = now();
     crashes = crashes.filter((c) => t - c < windowMs);

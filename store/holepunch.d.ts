@@ -19,8 +19,15 @@ declare module 'hypercore' {
     destroy(): void
   }
 
+  /** One replication peer of a core. */
+  export interface Peer {
+    /** How many blocks from the start the peer holds without a gap. */
+    readonly remoteContiguousLength: number
+  }
+
   export default class Hypercore extends EventEmitter {
     readonly key: Buffer
+    readonly peers: Peer[]
     readonly discoveryKey: Buffer
     readonly length: number
     readonly writable: boolean

@@ -1,9 +1,14 @@
 // The set of peer cores this node has learned, kept in a small JSON file beside the corestore
 // so a restart reopens every replica from disk before (or without) any network.
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
+// The file is only a cache of what peers announce: a corrupt one is set aside (kept for a look,
+// never deleted) and the set is rebuilt from the next announcements. Refusing to open instead
+// would keep the whole rig view down for a file the rig can rebuild in a second.
+import { mkdir, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { z } from 'zod'
+import { writeFileAtomic } from '../runtime/atomic-write.js'
 import { CoreRefSchema, MAX_ANNOUNCED_CORES, type CoreRef } from './core-exchange.js'
+import { silentLogger, type StoreLogger } from './logger.js'
 
 const FileSchema = z.object({ v: z.literal(1), cores: z.array(CoreRefSchema) })
 
@@ -22,9 +27,28 @@ export class KnownCores {
   // Saves run one at a time: two at once would race on the same temp file.
   private saving: Promise<void> = Promise.resolve()
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly logger: StoreLogger = silentLogger,
+    private readonly now: () => number = Date.now
+  ) {}
 
+  /** Loads the set; a corrupt file is set aside with a KNOWN_CORES_CORRUPT warning and the set starts empty. */
   async load(): Promise<CoreRef[]> {
+    try {
+      return await this.read()
+    } catch (err) {
+      if (!(err instanceof KnownCoresError)) throw err
+      const aside = `${this.file}.corrupt-${this.now()}`
+      await rename(this.file, aside)
+      this.logger.warn({ err, code: err.code, file: this.file, setAside: aside },
+        `${this.file} is corrupt: set aside as ${aside}; peer cores are relearned from the rig`)
+      this.cores.clear()
+      return []
+    }
+  }
+
+  private async read(): Promise<CoreRef[]> {
     let text: string
     try {
       text = await readFile(this.file, 'utf8')
@@ -69,20 +93,6 @@ export class KnownCores {
   // write, fsync, rename, fsync the directory: a crash leaves the old or the new file, whole.
   private async save(): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true })
-    const tmp = `${this.file}.tmp`
-    const fh = await open(tmp, 'w')
-    try {
-      await fh.writeFile(JSON.stringify({ v: 1, cores: this.list() }, null, 2))
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, this.file)
-    const dir = await open(dirname(this.file), 'r')
-    try {
-      await dir.sync()
-    } finally {
-      await dir.close()
-    }
+    await writeFileAtomic(this.file, JSON.stringify({ v: 1, cores: this.list() }, null, 2))
   }
 }

@@ -10,104 +10,35 @@
 //   use stays at roughly compactEvery blocks plus the restated state per node.
 //   Chosen over a side "snapshot" core because the log stays one core per node, and the
 //   restated blocks are ordinary events the view already knows how to reduce.
-import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { isDeepStrictEqual } from 'node:util'
-import {
-  encodeBlock,
-  RigEventSchema,
-  type AckEvent,
-  type Block,
-  type CommandEvent,
-  type ConfirmEvent,
-  type ManifestEvent,
-  type RigEvent,
-  type SessionEvent,
-  type StatusEvent
-} from './events.js'
+import { encodeBlock, RigEventSchema, type Block, type RigEvent } from './events.js'
 import { CoreReader } from './reader.js'
 import { KnownCores } from './known-cores.js'
 import { openCoreExchange, type Announcement, type CoreExchange, type CoreRef } from './core-exchange.js'
 import type { ReceivedEvent } from './view.js'
+import { silentLogger, type StoreLogger } from './logger.js'
+import { TypedResource } from './resource.js'
+import { OwnState } from './own-state.js'
+import { StatusGate, type StatusAppend } from './status-gate.js'
+import { endConnections } from './connections.js'
 
-export interface StoreLogger {
-  warn(obj: object, msg: string): void
-  debug(obj: object, msg: string): void
-}
+import { RigLogError, type InvalidBlock, type RigLogOptions, type RigLogStats } from './log-types.js'
 
-const silent: StoreLogger = { warn() {}, debug() {} }
-
-export interface RigLogOptions {
-  dataDir: string
-  cameraId: string
-  clock?: () => number
-  logger?: StoreLogger
-  /** Name of the own core inside the corestore. */
-  coreName?: string
-  /** A heartbeat is appended only when nothing else was appended for this long. */
-  heartbeatMs?: number
-  /** Run the heartbeat timer (default true); off for tests that drive heartbeat() by hand. */
-  autoHeartbeat?: boolean
-  /** At most one status block per this interval; changes in between are coalesced. */
-  statusMinIntervalMs?: number
-  /** Compact once this many blocks were appended since the last base. */
-  compactEvery?: number
-  /** Commands, acks and confirms older than this are not restated by a compaction. */
-  retentionMs?: number
-  /** How long a replica waits for one block before re-checking the tip. */
-  readTimeoutMs?: number
-}
-
-export type LogErrorCode = 'LOG_NOT_OPEN' | 'LOG_CLOSED' | 'EVENT_INVALID'
-
-export class RigLogError extends Error {
-  constructor(
-    readonly code: LogErrorCode,
-    message: string
-  ) {
-    super(message)
-    this.name = 'RigLogError'
-  }
-}
-
-export interface InvalidBlock {
-  key: string
-  index: number
-  code: string
-  message: string
-}
-
-export interface RigLogStats {
-  key: string
-  length: number
-  base: number
-  invalidBlocks: number
-  invalidAnnouncements: number
-  replicas: Array<{ key: string; cameraId: string; length: number; next: number; base: number }>
-}
-
-export type StatusAppend = 'appended' | 'deferred' | 'unchanged'
-
-/** What this node has said, kept so a compaction can restate it. */
-interface OwnState {
-  status: StatusEvent | null
-  manifests: Map<string, ManifestEvent>
-  commands: Map<string, CommandEvent>
-  acks: Map<string, AckEvent>
-  confirms: Map<string, ConfirmEvent>
-  sessions: Map<string, SessionEvent>
-}
+export { RigLogError, type InvalidBlock, type RigLogOptions, type RigLogStats }
+export type { StoreLogger, StatusAppend }
 
 export interface RigLogEvents {
   event: [ReceivedEvent]
   invalid: [InvalidBlock]
   core: [CoreRef]
+  /** A status change could not be appended (so the rig does not see it); code STATUS_APPEND_FAILED. */
+  'status-failed': [Error]
 }
 
-export class RigLog extends EventEmitter<RigLogEvents> {
+export class RigLog extends TypedResource<RigLogEvents> {
   readonly cameraId: string
   private readonly opts: Required<Omit<RigLogOptions, 'logger' | 'clock'>>
   private readonly clock: () => number
@@ -119,20 +50,11 @@ export class RigLog extends EventEmitter<RigLogEvents> {
   private readonly known: KnownCores
   private readonly exchanges = new Set<CoreExchange>()
   private readonly conns = new Set<Duplex>()
-  private readonly state: OwnState = {
-    status: null,
-    manifests: new Map(),
-    commands: new Map(),
-    acks: new Map(),
-    confirms: new Map(),
-    sessions: new Map()
-  }
+  private readonly state = new OwnState()
+  private readonly statusGate: StatusGate
   private base = 0
   private writing: Promise<unknown> = Promise.resolve()
   private lastAppendAt = 0
-  private lastStatusAt = 0
-  private pendingStatus: Record<string, unknown> | null = null
-  private statusTimer: NodeJS.Timeout | null = null
   private heartbeatTimer: NodeJS.Timeout | null = null
   private invalidBlocks = 0
   private invalidAnnouncements = 0
@@ -142,7 +64,7 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     super()
     this.cameraId = opts.cameraId
     this.clock = opts.clock ?? Date.now
-    this.logger = opts.logger ?? silent
+    this.logger = opts.logger ?? silentLogger
     this.opts = {
       dataDir: opts.dataDir,
       cameraId: opts.cameraId,
@@ -155,7 +77,15 @@ export class RigLog extends EventEmitter<RigLogEvents> {
       retentionMs: opts.retentionMs ?? 7 * 24 * 3600_000,
       readTimeoutMs: opts.readTimeoutMs ?? 5000
     }
-    this.known = new KnownCores(join(opts.dataDir, 'store', 'known-cores.json'))
+    this.known = new KnownCores(join(opts.dataDir, 'store', 'known-cores.json'), this.logger)
+    this.statusGate = new StatusGate({
+      minIntervalMs: this.opts.statusMinIntervalMs,
+      clock: this.clock,
+      last: () => this.state.status?.status ?? null,
+      write: (status) => this.append({ type: 'status', at: this.clock(), cameraId: this.cameraId, status }),
+      writable: () => this.isOpen,
+      onDeferredFailure: (err) => this.statusFailed(err)
+    })
   }
 
   /** Hex key of this node's own core. */
@@ -169,26 +99,31 @@ export class RigLog extends EventEmitter<RigLogEvents> {
 
   /**
    * Opens the store and replays every core from local disk (emitting 'event' with
-   * receivedAt null) before returning; the network is not needed for any of it.
+   * receivedAt null) before ready() resolves; the network is not needed for any of it.
+   * A failure closes what was opened, so the RocksDB lock is free for the next try.
    */
-  async open(): Promise<void> {
-    if (this.phase !== 'new') throw new RigLogError('LOG_CLOSED', 'a RigLog opens once')
+  protected override async _open(): Promise<void> {
     this.phase = 'open'
-    this.store = new Corestore(join(this.opts.dataDir, 'store', 'cores'))
-    await this.store.ready()
-    this.own = this.store.get({ name: this.opts.coreName })
-    await this.own.ready()
-    this.ownReader = this.makeReader(this.own, { key: this.key, cameraId: this.cameraId }, false)
-    await this.ownReader.replayLocal()
-    this.base = this.ownReader.base
-    for (const ref of await this.known.load()) await this.openReplica(ref)
-    this.ownReader.follow()
-    for (const r of this.replicas.values()) r.reader.follow()
-    if (this.opts.autoHeartbeat) {
-      await this.heartbeat()
-      this.heartbeatTimer = setInterval(() => {
-        this.heartbeat().catch((err: Error) => this.logger.warn({ err }, 'heartbeat append failed'))
-      }, Math.max(1, Math.floor(this.opts.heartbeatMs / 2)))
+    try {
+      this.store = new Corestore(join(this.opts.dataDir, 'store', 'cores'))
+      await this.store.ready()
+      this.own = this.store.get({ name: this.opts.coreName })
+      await this.own.ready()
+      this.ownReader = this.makeReader(this.own, { key: this.key, cameraId: this.cameraId }, false)
+      await this.ownReader.replayLocal()
+      this.base = this.ownReader.base
+      for (const ref of await this.known.load()) await this.openReplica(ref)
+      this.ownReader.follow()
+      for (const r of this.replicas.values()) r.reader.follow()
+      if (this.opts.autoHeartbeat) {
+        await this.heartbeat()
+        this.heartbeatTimer = setInterval(() => {
+          this.heartbeat().catch((err: Error) => this.logger.warn({ err, code: 'HEARTBEAT_APPEND_FAILED' }, 'heartbeat append failed'))
+        }, Math.max(1, Math.floor(this.opts.heartbeatMs / 2)))
+      }
+    } catch (err) {
+      await this.release()
+      throw err
     }
   }
 
@@ -211,25 +146,12 @@ export class RigLog extends EventEmitter<RigLogEvents> {
    */
   async appendStatus(status: Record<string, unknown>): Promise<StatusAppend> {
     this.requireOpen()
-    const last = this.pendingStatus ?? this.state.status?.status ?? null
-    if (last !== null && isDeepStrictEqual(last, status)) return 'unchanged'
-    const wait = this.lastStatusAt + this.opts.statusMinIntervalMs - this.clock()
-    if (wait > 0) {
-      this.pendingStatus = status
-      if (!this.statusTimer) {
-        this.statusTimer = setTimeout(() => {
-          this.statusTimer = null
-          const pending = this.pendingStatus
-          this.pendingStatus = null
-          if (pending && this.isOpen) {
-            this.writeStatus(pending).catch((err: Error) => this.logger.warn({ err }, 'status append failed'))
-          }
-        }, wait)
-      }
-      return 'deferred'
+    try {
+      return await this.statusGate.offer(status)
+    } catch (err) {
+      this.statusFailed(err as Error)
+      throw err
     }
-    await this.writeStatus(status)
-    return 'appended'
   }
 
   /** Appends a heartbeat unless something was appended within heartbeatMs. */
@@ -237,6 +159,26 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     if (!this.isOpen) return false
     if (this.lastAppendAt > 0 && this.clock() - this.lastAppendAt < this.opts.heartbeatMs) return false
     await this.append({ type: 'heartbeat', at: this.clock() })
+    return true
+  }
+
+  /**
+   * Resolves once every append so far is written, a deferred status change included, and every
+   * peer replicating this node's core holds all of it; false when a peer still lacked blocks at
+   * the deadline. A node that stops waits for this, so its last words (final manifest, idle
+   * status) reach the rig before it leaves.
+   */
+  async flushed(timeoutMs = 3000, everyMs = 20): Promise<boolean> {
+    if (!this.isOpen) return false
+    await this.statusGate.flushNow()
+    await this.writing.catch(() => {})
+    const own = this.requireOwn()
+    const deadline = this.clock() + timeoutMs
+    const done = () => own.peers.every((p) => p.remoteContiguousLength >= own.length)
+    while (!done()) {
+      if (this.clock() >= deadline || !this.isOpen) return false
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
     return true
   }
 
@@ -305,30 +247,31 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     }
   }
 
-  async close(): Promise<void> {
+  protected override async _close(): Promise<void> {
+    await this.release()
+  }
+
+  /** Releases whatever is open, in any phase: the one teardown for close() and a failed open. */
+  private async release(): Promise<void> {
     if (this.phase === 'closed' || this.phase === 'closing') return
     const wasOpen = this.phase === 'open'
     this.phase = 'closing'
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    if (this.statusTimer) clearTimeout(this.statusTimer)
+    this.statusGate.cancel()
     if (wasOpen) await this.writing.catch(() => {})
     for (const ex of this.exchanges) ex.close()
     this.exchanges.clear()
-    // Replication that is mid-verify when the store closes ends in an unhandled rejection
-    // inside hypercore ("RocksDB session is closed"): end the streams, let them settle, then close.
-    await Promise.all([...this.conns].map((c) => new Promise<void>((resolve) => {
-      if (c.destroyed) return resolve()
-      const t = setTimeout(resolve, 1000)
-      c.once('close', () => { clearTimeout(t); resolve() })
-      c.destroy()
-    })))
-    this.conns.clear()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await endConnections(this.conns)
     await this.ownReader?.close()
     for (const r of this.replicas.values()) await r.reader.close()
     this.replicas.clear()
     await this.store?.close()
     this.phase = 'closed'
+  }
+
+  private statusFailed(err: Error): void {
+    this.logger.warn({ err, code: 'STATUS_APPEND_FAILED' }, 'status append failed: the rig does not see this node\'s latest status')
+    this.emit('status-failed', err)
   }
 
   private announcement(): Announcement {
@@ -354,7 +297,7 @@ export class RigLog extends EventEmitter<RigLogEvents> {
       replica,
       readTimeoutMs: this.opts.readTimeoutMs,
       onBlock: (index, block, live) => {
-        if (own) this.remember(block.event)
+        if (own) this.state.remember(block.event)
         const event = { ...block.event, seq: index }
         this.emit('event', {
           key: ref.key,
@@ -373,11 +316,6 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     })
   }
 
-  private writeStatus(status: Record<string, unknown>): Promise<number> {
-    this.lastStatusAt = this.clock()
-    return this.append({ type: 'status', at: this.lastStatusAt, cameraId: this.cameraId, status })
-  }
-
   /** Runs writes one at a time, so a compaction never interleaves with an append. */
   private write<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -394,7 +332,7 @@ export class RigLog extends EventEmitter<RigLogEvents> {
     const own = this.requireOwn()
     const blocks = events.map((event) => encodeBlock({ v: 1, cameraId: this.cameraId, base: this.base, event }))
     const { length } = await own.append(blocks)
-    for (const e of events) this.remember(e)
+    for (const e of events) this.state.remember(e)
     this.lastAppendAt = this.clock()
     return length - 1
   }
@@ -402,56 +340,16 @@ export class RigLog extends EventEmitter<RigLogEvents> {
   private async compactNow(): Promise<void> {
     const own = this.requireOwn()
     const oldBase = this.base
-    const cutoff = this.clock() - this.opts.retentionMs
-    const young = <T extends { at: number }>(m: Map<string, T>): T[] => [...m.values()].filter((e) => e.at >= cutoff)
-    const restated: RigEvent[] = [
-      ...(this.state.status ? [this.state.status] : []),
-      ...this.state.manifests.values(),
-      // Session notes live as long as the recordings they describe: kept like manifests.
-      ...this.state.sessions.values(),
-      ...young(this.state.commands),
-      ...young(this.state.acks),
-      ...young(this.state.confirms),
-      // Ends the batch with a fresh block, so a tip is never older than the compaction.
-      { type: 'heartbeat', at: this.clock() }
-    ]
-    for (const m of [this.state.commands, this.state.acks, this.state.confirms]) {
-      for (const [k, e] of m) if (e.at < cutoff) m.delete(k)
-    }
+    const restated = this.state.restate(this.clock() - this.opts.retentionMs, this.clock())
     this.base = own.length
     // One append call is one atomic batch: a crash leaves either no restatement or all of it.
-    await this.appendBlocks(restated.map(({ seq: _seq, ...e }) => e as RigEvent))
+    await this.appendBlocks(restated)
     await own.clear(oldBase, this.base)
     this.logger.debug({ oldBase, base: this.base, restated: restated.length }, 'compacted own core')
   }
 
-  private remember(event: RigEvent): void {
-    switch (event.type) {
-      case 'status':
-        this.state.status = event
-        break
-      case 'manifest':
-        this.state.manifests.set(event.manifest.file, event)
-        break
-      case 'command':
-        this.state.commands.set(event.commandId, event)
-        break
-      case 'ack':
-        this.state.acks.set(event.commandId, event)
-        break
-      case 'confirm':
-        this.state.confirms.set(`${event.cameraId}/${event.file}`, event)
-        break
-      case 'session':
-        this.state.sessions.set(event.sessionId, event)
-        break
-      case 'heartbeat':
-        break
-    }
-  }
-
   private requireOpen(): void {
-    if (this.phase === 'new') throw new RigLogError('LOG_NOT_OPEN', 'RigLog.open() first')
+    if (this.phase === 'new') throw new RigLogError('LOG_NOT_OPEN', 'RigLog.ready() first')
     if (this.phase !== 'open') throw new RigLogError('LOG_CLOSED', 'RigLog is closed')
   }
 
@@ -461,7 +359,7 @@ export class RigLog extends EventEmitter<RigLogEvents> {
   }
 
   private requireOwn(): Hypercore {
-    if (!this.own) throw new RigLogError('LOG_NOT_OPEN', 'RigLog.open() first')
+    if (!this.own) throw new RigLogError('LOG_NOT_OPEN', 'RigLog.ready() first')
     return this.own
   }
 }

@@ -7,7 +7,7 @@
 // lookup per name is in flight, and a name that failed is tried again only after retryAfterMs.
 import { lookup } from 'node:dns/promises'
 import { isIPv4 } from 'node:net'
-import type { StoreLogger } from './log.js'
+import type { StoreLogger } from './logger.js'
 
 export type Resolve = (host: string) => Promise<string>
 

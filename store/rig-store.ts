@@ -1,9 +1,11 @@
 // Wires log, mesh and view together in the one order that is correct: the log opens and
 // replays the disk into the view first, so the rig view is whole before (or without) any
 // network; only then does the mesh start and feed connections to the log.
+// Its own open fails whole: when the mesh cannot open, the log it opened is closed again.
 import { RigLog, type RigLogOptions } from './log.js'
-import { RigMesh, type RigMeshOptions } from './peer.js'
+import { RigMesh, type RigMeshOptions } from './mesh.js'
 import { RigView, STALE_AFTER_MS } from './view.js'
+import { ReadyResource } from './resource.js'
 
 export interface RigStoreOptions {
   log: RigLogOptions
@@ -14,13 +16,14 @@ export interface RigStoreOptions {
   network?: boolean
 }
 
-export class RigStore {
+export class RigStore extends ReadyResource {
   readonly log: RigLog
   readonly mesh: RigMesh
   readonly view: RigView
   private readonly network: boolean
 
   constructor(opts: RigStoreOptions) {
+    super()
     const clock = opts.clock ?? Date.now
     const cameraId = opts.log.cameraId
     this.network = opts.network !== false
@@ -38,18 +41,18 @@ export class RigStore {
     this.mesh.on('disconnect', (p) => p.cameraId && this.view.setConnected(p.cameraId, false))
   }
 
-  async open(): Promise<void> {
-    await this.log.open()
+  protected override async _open(): Promise<void> {
+    await this.log.ready()
     if (!this.network) return
     try {
-      await this.mesh.open()
+      await this.mesh.ready()
     } catch (err) {
       await this.log.close()
       throw err
     }
   }
 
-  async close(): Promise<void> {
+  protected override async _close(): Promise<void> {
     if (this.network) await this.mesh.close()
     await this.log.close()
   }

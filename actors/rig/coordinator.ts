@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AckEvent, CommandEvent, RigEvent } from '../../store/events.js';
 import { isStale, winnerFor, type StartCommand } from '../../store/commands.js';
 import type { StartReply } from '../recorder/actor.js';
+import { Serial } from '../../runtime/serial.js';
+import { untilSettled } from './until-settled.js';
 
 /** What the coordinator needs from the replicated log; RigStore is adapted to this in rig-port.ts. */
 export interface RigPort {
@@ -17,6 +19,8 @@ export interface RigPort {
   reachable(cameraId: string): boolean;
   /** Called for every event from any core; replayed events have live = false. */
   onEvent(fn: (event: RigEvent, author: string, live: boolean) => void): () => void;
+  /** Called whenever an answer may have changed without an event: a member connected or left. */
+  onReachability(fn: () => void): () => void;
 }
 
 export interface LocalRecorder {
@@ -67,7 +71,8 @@ export class RigCoordinator {
   readonly #o: Required<Omit<CoordinatorOptions, 'log'>> & Pick<CoordinatorOptions, 'log'>;
   readonly #handled = new Set<string>();
   #armedFor: StartCommand | null = null;
-  #queue: Promise<void> = Promise.resolve();
+  /** One command at a time: a start and its competitor must be decided in order. */
+  readonly #commands = new Serial();
   #unsubscribe: (() => void) | null = null;
 
   constructor(opts: CoordinatorOptions) {
@@ -77,8 +82,7 @@ export class RigCoordinator {
   open(): void {
     this.#unsubscribe = this.#o.port.onEvent((event, _author, live) => {
       if (event.type !== 'command' || !live) return;
-      // One command at a time: a start and its competitor must be decided in order.
-      this.#queue = this.#queue.then(() => this.#onCommand(event)).catch((err: unknown) =>
+      this.#commands.run(() => this.#onCommand(event)).catch((err: unknown) =>
         this.#o.log?.warn({ err, code: 'RIG_COMMAND_FAILED' }, 'acting on a rig command failed'));
     });
   }
@@ -98,15 +102,20 @@ export class RigCoordinator {
     // Answer for the session the rig actually runs: a concurrent start-all from another phone may win.
     const deadline = cmd.startAt + this.#o.ackTimeoutMs;
     let winner = cmd as StartCommand;
-    for (;;) {
+    // Decided again on each ack, command or change of reachability, and at the instants when
+    // time alone changes the answer (just after the start instant, once it is stale, the deadline).
+    await untilSettled(port, now, () => {
       winner = winnerFor(cmd as StartCommand, port.commands(), this.#o.concurrencyWindowMs);
+      const t = now();
+      const started = winner.startAt + 50;
+      const stale = winner.startAt + this.#o.staleAfterMs;
       // A member out of reach once the command is stale cannot start on it any more (a node
       // never starts late), so there is nothing left to wait for.
-      const final = now() > winner.startAt + this.#o.staleAfterMs;
-      const settled = now() > winner.startAt + 50 && this.#pending(winner.commandId).every(([, p]) => p === 'unreachable' && final);
-      if (settled || now() >= deadline) break;
-      await sleep(20);
-    }
+      const final = t > stale;
+      const settled = t > started && this.#pending(winner.commandId).every(([, p]) => p === 'unreachable' && final);
+      if (settled || t >= deadline) return true;
+      return Math.min(deadline, t <= started ? started + 1 : Infinity, final ? Infinity : stale + 1);
+    });
     return {
       sessionId: winner.sessionId, startAt: winner.startAt, commandId: winner.commandId,
       superseded: winner.commandId !== cmd.commandId,
@@ -125,10 +134,8 @@ export class RigCoordinator {
     // Stopping finalises files, so a reachable node gets time for it; a node out of reach is
     // not waited for: it stops this session when it is back (see #onCommand).
     const deadline = t + this.#o.ackTimeoutMs + 20_000;
-    while (now() < deadline) {
-      if (this.#pending(cmd.commandId).every(([, p]) => p === 'unreachable')) break;
-      await sleep(20);
-    }
+    await untilSettled(port, now, () =>
+      now() >= deadline || this.#pending(cmd.commandId).every(([, p]) => p === 'unreachable') || deadline);
     return { commandId: cmd.commandId, results: this.#results(cmd.commandId, true, 'out of reach; it stops this session when it is back') };
   }
 
@@ -230,5 +237,3 @@ export class RigCoordinator {
     });
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

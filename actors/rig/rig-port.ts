@@ -20,5 +20,11 @@ export function rigPort(store: RigStore, cameraId: string, expected: () => strin
       store.log.on('event', listener);
       return () => { store.log.off('event', listener); };
     },
+    onReachability(fn) {
+      const listener = (): void => fn();
+      store.mesh.on('connect', listener);
+      store.mesh.on('disconnect', listener);
+      return () => { store.mesh.off('connect', listener); store.mesh.off('disconnect', listener); };
+    },
   };
 }

@@ -37,7 +37,7 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
 
   app.get('/api/v1/rig/recordings', {
     schema: { summary: 'Every node\'s manifests, and the notes on each session', tags: ['rig'], response: { 200: RigRecordingsResponse, ...ERROR_RESPONSES } },
-  }, async () => ({ recordings: await rig().recordings(), sessions: await rig().sessions() }));
+  }, async () => rig().library());
 
   app.get('/api/v1/sessions/:sessionId', {
     schema: { summary: 'Notes on a session (teams, venue, notes)', tags: ['rig'], params: SessionParams, response: { 200: SessionResponse, ...ERROR_RESPONSES } },

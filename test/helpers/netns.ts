@@ -60,14 +60,15 @@ async function findIp(): Promise<string | null> {
   return null;
 }
 
-export async function createLab(count: number): Promise<NetnsLab> {
+/** prefix: the namespaces' name prefix (e.g. the branch name, so concurrent runs cannot collide). */
+export async function createLab(count: number, prefix = 'srig'): Promise<NetnsLab> {
   const ipBin = (await findIp()) ?? 'ip';
   const suffix = randomBytes(3).toString('hex');
   // A random /24 inside 10.231/16 so concurrent labs on one machine do not collide.
   const net = `10.231.${16 + (randomBytes(1)[0]! % 224)}`;
   const bridge = `srb${suffix}`;
   const hosts: NetnsHost[] = Array.from({ length: count }, (_, i) => ({
-    ns: `srig-${suffix}-${i}`, vethHost: `srv${suffix}${i}`, vethNs: `srp${suffix}${i}`, ip: `${net}.${i + 1}`,
+    ns: `${prefix}-${suffix}-${i}`, vethHost: `srv${suffix}${i}`, vethNs: `srp${suffix}${i}`, ip: `${net}.${i + 1}`,
   }));
   const made = { bridge: false, ns: [] as string[], veth: [] as string[] };
   const ip = async (...args: string[]): Promise<void> => {

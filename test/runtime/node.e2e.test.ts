@@ -101,7 +101,10 @@ test('POST /shutdown finishes the recording, stops the node and ends its process
   await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
   const started = await (await fetch(`${base}/record/start`, { method: 'POST' })).json() as any;
   t.true(started.ok, JSON.stringify(started));
-  await new Promise((r) => setTimeout(r, 2000));
+  await waitFor(async () => {
+    const s = await (await fetch(`${base}/status`)).json() as any;
+    return s.state === 'recording' && s.recording.firstFrameAt !== null;
+  }, 10_000);
   const r = await fetch(`${base}/shutdown`, { method: 'POST' });
   t.is(r.status, 202);
   t.deepEqual(await r.json(), { ok: true, cameraId: 'CAM_L', action: 'stop-node' });
@@ -110,4 +113,44 @@ test('POST /shutdown finishes the recording, stops the node and ends its process
   const manifest = JSON.parse(await readFile(join(dir, 'data', `${started.sessionId}_CAM_L.json`), 'utf8'));
   t.false(manifest.inProgress, 'the recording was finished before the node stopped');
   t.truthy(manifest.sha256);
+});
+
+test('POST /shutdown with a shutdown command runs it before the process exits', async (t) => {
+  const dir = await tempDir(t);
+  const marker = join(dir, 'powered-off');
+  const configPath = await writeTestConfig(dir, { power: { shutdownCommand: ['sh', '-c', `echo bye > '${marker}'`] } });
+  const port = await freePort();
+  const proc = runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
+  const r = await fetch(`${base}/shutdown`, { method: 'POST' });
+  t.is(r.status, 202);
+  t.is((await r.json() as any).action, 'power-off');
+  const result = await proc;
+  t.is(result.exitCode, 0, result.all);
+  t.is(await readFile(marker, 'utf8'), 'bye\n', 'the command ran');
+});
+
+test('a failing shutdown command: logged with a code, non-zero exit (systemd restarts), a status warning after the restart', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir, { power: { shutdownCommand: ['sh', '-c', 'echo "not allowed to power off" >&2; exit 3'] } });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const proc = runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
+  t.is((await fetch(`${base}/shutdown`, { method: 'POST' })).status, 202);
+  const result = await proc;
+  t.is(result.exitCode, 1, result.all);
+  t.regex(result.all, /POWER_OFF_FAILED/);
+  t.regex(result.all, /not allowed to power off/);
+  const again = runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  const status = await waitFor(async () => {
+    const res = await fetch(`${base}/status`).catch(() => null);
+    return res?.ok ? await res.json() as any : null;
+  }, 10_000);
+  const warning = status.warnings.find((w: any) => w.code === 'POWER_OFF_FAILED');
+  t.truthy(warning, JSON.stringify(status.warnings));
+  t.regex(warning.message, /exit code 3/);
+  again.kill('SIGTERM');
+  t.is((await again).exitCode, 0);
 });

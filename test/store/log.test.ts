@@ -1,5 +1,6 @@
 import test from 'ava'
 import { join } from 'node:path'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import Corestore from 'corestore'
 import NoiseSecretStream from '@hyperswarm/secret-stream'
 import { RigLog, RigLogError, type RigLogOptions } from '../../store/log.js'
@@ -16,7 +17,7 @@ async function openLog(t: import('ava').ExecutionContext, opts: RigLogOptions): 
     view.apply(e)
   })
   t.teardown(() => log.close())
-  await log.open()
+  await log.ready()
   return { log, view, seen }
 }
 
@@ -42,7 +43,7 @@ test('a closed log refuses appends with a code', async (t) => {
   const log = new RigLog({ dataDir: dir, cameraId: 'CAM_L', autoHeartbeat: false })
   const early = await t.throwsAsync(log.append({ type: 'heartbeat', at: 1 }))
   t.is((early as RigLogError).code, 'LOG_NOT_OPEN')
-  await log.open()
+  await log.ready()
   await log.close()
   const late = await t.throwsAsync(log.append({ type: 'heartbeat', at: 1 }))
   t.is((late as RigLogError).code, 'LOG_CLOSED')
@@ -50,7 +51,7 @@ test('a closed log refuses appends with a code', async (t) => {
 
 test('status is appended only on change and coalesced within the interval', async (t) => {
   const dir = await tmpDir(t)
-  const { log } = await openLog(t, { dataDir: dir, cameraId: 'CAM_L', statusMinIntervalMs: 150 })
+  const { log, view, seen } = await openLog(t, { dataDir: dir, cameraId: 'CAM_L', statusMinIntervalMs: 150 })
   t.is(await log.appendStatus({ state: 'idle' }), 'appended')
   t.is(await log.appendStatus({ state: 'idle' }), 'unchanged')
   t.is(await log.appendStatus({ state: 'armed' }), 'deferred')
@@ -58,8 +59,10 @@ test('status is appended only on change and coalesced within the interval', asyn
   t.is(await log.appendStatus({ state: 'recording' }), 'unchanged', 'same as the pending one')
   t.is(log.stats().length, 1)
   await waitFor('coalesced status written', () => log.stats().length === 2, 2000)
-  await new Promise((r) => setTimeout(r, 200))
-  t.is(log.stats().length, 2, 'only the last change of the interval was written')
+  await waitFor('coalesced status read back', () => view.node('CAM_L')?.status?.['state'] === 'recording', 2000)
+  t.deepEqual(seen.flatMap((e) => (e.event.type === 'status' ? [e.event.status['state']] : [])),
+    ['idle', 'recording'], 'only the last change of the interval was written')
+  t.is(await log.appendStatus({ state: 'recording' }), 'unchanged', 'nothing left pending')
 })
 
 test('heartbeat is skipped while other appends prove liveness', async (t) => {
@@ -174,4 +177,55 @@ test('invalid blocks from a peer are skipped and counted, valid ones still arriv
   t.deepEqual(invalid, ['BLOCK_NOT_JSON', 'BLOCK_INVALID'])
   t.is(a.log.stats().invalidBlocks, 2)
   t.is(a.view.node('EVIL'), undefined)
+})
+
+test('a corrupt known-cores.json is set aside with a warning and rebuilt; the log still opens with its own history', async (t) => {
+  const dir = await tmpDir(t)
+  const first = await openLog(t, { dataDir: dir, cameraId: 'CAM_L' })
+  await first.log.append(status(1, 'CAM_L', 'recording'))
+  await first.log.close()
+  const file = join(dir, 'store', 'known-cores.json')
+  await writeFile(file, '{"v":1,"cores":[{"key":')
+  const warnings: Array<{ code?: string; setAside?: string }> = []
+  const logger = { warn: (obj: object) => warnings.push(obj), debug() {} }
+  const again = await openLog(t, { dataDir: dir, cameraId: 'CAM_L', logger })
+  t.is(again.view.node('CAM_L')?.status?.['state'], 'recording', 'own history replayed')
+  const warning = warnings.find((w) => w.code === 'KNOWN_CORES_CORRUPT')
+  t.truthy(warning, 'warned with a code')
+  t.is(await readFile(warning!.setAside!, 'utf8'), '{"v":1,"cores":[{"key":', 'the corrupt file is kept aside, not deleted')
+  t.deepEqual(again.log.peerCores(), [])
+  const peer = { key: 'ab'.repeat(32), cameraId: 'CAM_C' }
+  t.true(await again.log.addPeerCore(peer))
+  t.deepEqual(JSON.parse(await readFile(file, 'utf8')).cores, [peer], 'rebuilt from what peers announce')
+})
+
+test('a failed open releases the RocksDB lock, so the next try opens the same store', async (t) => {
+  const dir = await tmpDir(t)
+  // A directory where the file should be: reading it fails (EISDIR) after the corestore opened.
+  const file = join(dir, 'store', 'known-cores.json')
+  await mkdir(file, { recursive: true })
+  const failed = new RigLog({ dataDir: dir, cameraId: 'CAM_L', autoHeartbeat: false })
+  const err = await t.throwsAsync(failed.ready())
+  t.is((err as NodeJS.ErrnoException).code, 'EISDIR')
+  await rm(file, { recursive: true })
+  const retry = await openLog(t, { dataDir: dir, cameraId: 'CAM_L' })
+  t.is(await retry.log.append(status(1, 'CAM_L', 'idle')), 0, 'the retry holds the lock and writes')
+})
+
+test('a status that cannot be appended is a warning with a code and a status-failed event, deferred or not', async (t) => {
+  const dir = await tmpDir(t)
+  const warnings: Array<{ code?: string }> = []
+  const logger = { warn: (obj: object) => warnings.push(obj), debug() {} }
+  let now = 1000
+  const { log } = await openLog(t, { dataDir: dir, cameraId: 'CAM_L', statusMinIntervalMs: 100, logger, clock: () => now })
+  const failures: Error[] = []
+  log.on('status-failed', (err) => failures.push(err))
+  t.is(await log.appendStatus({ state: 'idle' }), 'appended')
+  // A value JSON cannot encode makes the append itself fail, the way a failing disk would.
+  t.is(await log.appendStatus({ state: 'recording', bytes: 2n }), 'deferred')
+  await waitFor('the deferred append failed', () => failures.length === 1, 2000)
+  now += 1000
+  await t.throwsAsync(log.appendStatus({ state: 'stopping', bytes: 3n }))
+  t.is(failures.length, 2, 'the immediate append failed and said so too')
+  t.deepEqual(warnings.map((w) => w.code), ['STATUS_APPEND_FAILED', 'STATUS_APPEND_FAILED'])
 })

@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava'
 import HyperDHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import { RigStore } from '../../store/rig-store.js'
-import { MeshError, RigMesh } from '../../store/peer.js'
+import { MeshError, RigMesh } from '../../store/mesh.js'
 import { nodeKeyPair } from '../../store/identity.js'
 import { freeUdpPorts, tmpDir, waitFor } from './helpers.js'
 
@@ -56,7 +56,7 @@ const allReachable = (nodes: RigStore[]) =>
 async function startAll(r: Rig): Promise<{ nodes: RigStore[]; meshMs: number }> {
   const started = performance.now()
   const nodes = CAMS.map((_, i) => r.make(i))
-  await Promise.all(nodes.map((n) => n.open()))
+  await Promise.all(nodes.map((n) => n.ready()))
   await waitFor('full mesh', fullMesh(nodes), 30_000)
   return { nodes, meshMs: performance.now() - started }
 }
@@ -125,24 +125,25 @@ test('a node with the wrong rig secret is refused and the refusal is visible', a
     onConnection: () => t.fail('no connection expected')
   })
   t.teardown(() => wrong.close())
-  await wrong.open()
+  await wrong.ready()
   await wrong.whenListening()
   wrong.refresh()
-  await new Promise((res) => setTimeout(res, 1500))
+  // Its lookups of its own topic and dials of its own idea of the members have all settled.
+  await wrong.flush()
   t.is(wrong.connected().length, 0)
   t.true(nodes.every((n) => n.mesh.connected().length === 2), 'the rig itself is undisturbed')
 })
 
-test('a taken port fails open() with a code instead of moving to another port', async (t) => {
+test('a taken port fails ready() with a code instead of moving to another port', async (t) => {
   const r = await rig(t)
   const first = r.make(0)
-  await first.open()
+  await first.ready()
   const mesh = new RigMesh({
     rigSecret: SECRET, cameraId: 'CAM_C', members: CAMS, host: HOST, port: r.ports[0] as number, peers: [],
     onConnection: () => {}
   })
   t.teardown(() => mesh.close())
-  const err = await t.throwsAsync(mesh.open())
+  const err = await t.throwsAsync(mesh.ready())
   t.true(err instanceof MeshError)
   t.is((err as MeshError).code, 'MESH_PORT_IN_USE')
 })
@@ -163,7 +164,7 @@ test('restart: the view rebuilds from disk before any network, then catches up w
 
   // Offline reopen: everything C knew is there at once, without a socket.
   const offline = r.make(2, { network: false })
-  await offline.open()
+  await offline.ready()
   t.deepEqual(offline.view.node('CAM_L')?.manifests.map((m) => m.file), ['before.mp4'])
   t.true(CAMS.every((id) => offline.view.node(id)?.status?.['state'] === 'recording'))
   t.false(offline.view.node('CAM_L')?.reachable, 'no connection, so not reachable')
@@ -172,14 +173,15 @@ test('restart: the view rebuilds from disk before any network, then catches up w
   // Back on the network: reconnects on its own and gets what it missed.
   const started = performance.now()
   const back = r.make(2)
-  await back.open()
+  await back.ready()
   await waitFor('C reconnected to both', () => back.mesh.connected().length === 2, 30_000)
   const reconnectMs = performance.now() - started
   await waitFor('C caught up', () =>
     back.view.node('CAM_L')?.manifests.length === 2 && back.view.node('CAM_C')?.status?.['state'] === 'stopping')
   t.log(`restarted node reconnected in ${reconnectMs.toFixed(0)} ms and caught up in ${(performance.now() - started).toFixed(0)} ms`)
   await waitFor('A and B see C again', () => [a, b].every((n) => n.mesh.connected().length === 2), 30_000)
-  t.pass()
+  t.deepEqual(back.view.node('CAM_L')?.manifests.map((m) => m.file).sort(), ['before.mp4', 'during.mp4'])
+  t.is(back.view.node('CAM_C')?.status?.['state'], 'stopping')
 })
 
 test('lost links reconnect without operator action and converge with nothing lost', async (t) => {
@@ -233,8 +235,8 @@ test.serial('a member whose address is known is dialled at its own DHT node firs
   }
   const a = make(0, true)
   const b = make(1, false)
-  await a.open()
-  await b.open()
+  await a.ready()
+  await b.ready()
   await waitFor('connected', () => a.connected().length === 1 && b.connected().length === 1, 10_000)
   const keyC = nodeKeyPair(secret, 'CAM_C').publicKey.toString('hex')
   const keyL = nodeKeyPair(secret, 'CAM_L').publicKey.toString('hex')
@@ -269,16 +271,17 @@ test.serial('a missing member is dialled every redialMs, not just on hyperswarm\
     return m
   }
   const a = make(0, [{ host: HOST, port: ports[1] as number, cameraId: 'CAM_C' }])
-  await a.open()
-  await new Promise((r) => setTimeout(r, 3000))
+  await a.ready()
+  // Counting starts after the first two dials (at ~0.5 s): hyperswarm alone would dial again at
+  // 2, 5 and 10 s, so two more at most in the next 9 s; redialling every 500 ms makes four
+  // (a failed dial takes ~1.5 s here) well within them.
+  await waitFor('first dials of C', () => dialsOfC >= 2, 9000)
   const before = dialsOfC
-  await new Promise((r) => setTimeout(r, 9000))
-  // A failed dial takes ~1.5 s here, so redialling every 500 ms makes about 5 in 9 s;
-  // hyperswarm alone (its backoff at 5, then 10 s by now) makes two at most.
-  t.true(dialsOfC - before >= 4, `${dialsOfC - before} dials of the missing C in 9 s`)
+  await waitFor('four more dials of the missing C', () => dialsOfC - before >= 4, 9000, 20)
+  t.true(dialsOfC - before >= 4, `${dialsOfC - before} dials of the missing C`)
   const c = make(1, [])
   const upAt = Date.now()
-  await c.open()
+  await c.ready()
   await waitFor('A and C connected', () => a.connected().some((p) => p.cameraId === 'CAM_C'), 6000)
   t.log(`connected ${Date.now() - upAt} ms after C came up; ${dialsOfC} dials of C in all`)
 })
@@ -307,8 +310,8 @@ test.serial('a member named by host name (cam-c.local on a field LAN) is dialled
   // The system resolver, for real: "localhost" stands in for an mDNS name.
   const a = make(0, [{ host: 'localhost', port: ports[1] as number, cameraId: 'CAM_C' }])
   const c = make(1, [{ host: 'cam-l.local', port: ports[0] as number, cameraId: 'CAM_L' }], async (h) => { asked.push(h); return HOST })
-  await a.open()
-  await c.open()
+  await a.ready()
+  await c.ready()
   await waitFor('connected', () => a.connected().length === 1 && c.connected().length === 1, 10_000)
   t.true(asked.includes('cam-l.local'), 'the name was resolved through the resolver given')
   t.is(c.ipOf('cam-l.local'), HOST, 'and is kept for HTTP relays to that peer')

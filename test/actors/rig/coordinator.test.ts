@@ -10,7 +10,8 @@ import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js'
 class FakeLog {
   readonly commands: CommandEvent[] = [];
   readonly acks = new Map<string, Map<string, AckEvent>>();
-  readonly listeners = new Map<string, (e: RigEvent, author: string, live: boolean) => void>();
+  readonly listeners = new Map<string, Set<(e: RigEvent, author: string, live: boolean) => void>>();
+  readonly reachability = new Set<() => void>();
   /** Members whose events do not get through (both ways) right now. */
   readonly cut = new Set<string>();
   /** Events held back from a cut-off member, delivered when it is healed. */
@@ -25,8 +26,13 @@ class FakeLog {
       members: () => members,
       reachable: (id) => id === cameraId || (!this.cut.has(id) && !this.cut.has(cameraId)),
       onEvent: (fn) => {
-        this.listeners.set(cameraId, fn);
-        return () => this.listeners.delete(cameraId);
+        const set = this.listeners.get(cameraId) ?? new Set();
+        this.listeners.set(cameraId, set.add(fn));
+        return () => { set.delete(fn); };
+      },
+      onReachability: (fn) => {
+        this.reachability.add(fn);
+        return () => { this.reachability.delete(fn); };
       },
     };
   }
@@ -38,16 +44,23 @@ class FakeLog {
       m.set(event.cameraId, event);
       this.acks.set(event.commandId, m);
     }
-    for (const [id, fn] of this.listeners) {
+    for (const [id, fns] of this.listeners) {
       if (id !== author && (this.cut.has(id) || this.cut.has(author))) this.held.push({ to: id, event, author });
-      else queueMicrotask(() => fn(event, author, true));
+      else queueMicrotask(() => { for (const fn of fns) fn(event, author, true); });
     }
+  }
+
+  /** Cuts a member off (both ways), the way a Wi-Fi drop does: the others notice at once. */
+  cutOff(id: string): void {
+    this.cut.add(id);
+    for (const fn of this.reachability) fn();
   }
 
   heal(id: string): void {
     this.cut.delete(id);
+    for (const fn of this.reachability) fn();
     for (const h of this.held.splice(0)) {
-      if (h.to === id || h.author === id) this.listeners.get(h.to)?.(h.event, h.author, true);
+      if (h.to === id || h.author === id) for (const fn of this.listeners.get(h.to) ?? []) fn(h.event, h.author, true);
       else this.held.push(h);
     }
   }
@@ -79,14 +92,35 @@ function rig(opts: { staleAfterMs?: number; ackTimeoutMs?: number } = {}) {
   const log = new FakeLog();
   const nodes = CAMS.map((id) => {
     const recorder = new FakeRecorder();
-    const c = new RigCoordinator({ port: log.port(id, CAMS), recorder, staleAfterMs: opts.staleAfterMs ?? 300, ackTimeoutMs: opts.ackTimeoutMs ?? 8000 });
+    /** The codes this node logged, with the command they were about. */
+    const logged: Array<{ code: string; commandId: string }> = [];
+    const note = (obj: object): void => { logged.push(obj as { code: string; commandId: string }); };
+    const c = new RigCoordinator({
+      port: log.port(id, CAMS), recorder, staleAfterMs: opts.staleAfterMs ?? 300, ackTimeoutMs: opts.ackTimeoutMs ?? 8000,
+      log: { warn: note, info: note },
+    });
     c.open();
-    return { id, recorder, c };
+    return { id, recorder, c, logged };
   });
   return { log, nodes, close: () => nodes.forEach((n) => n.c.close()) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls a condition until it holds (or fails the test after timeoutMs). */
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Until a command's instant is further in the past than staleAfterMs: a node that hears of it now ignores it. */
+const stale = (log: FakeLog, commandId: string, staleAfterMs: number) =>
+  until('the command to be stale', () => Date.now() > log.commands.find((c) => c.commandId === commandId)!.startAt + staleAfterMs);
+
+/** Until a node has dealt with a command it received late (acted on it, or logged why not). */
+const handled = (node: { logged: Array<{ commandId: string }> }, commandId: string) =>
+  until(`command ${commandId} handled`, () => node.logged.some((l) => l.commandId === commandId));
 
 test('stop-all answers once every reachable member has stopped; a member out of reach is named, not waited for', async (t) => {
   const { log, nodes, close } = rig();
@@ -98,7 +132,7 @@ test('stop-all answers once every reachable member has stopped; a member out of 
     t.true(Number.isInteger(ack.firstFrameAt), 'the whole-ms field stays whole, for nodes of an older version');
     t.is(ack.firstFrameAtPrecise! - ack.firstFrameAt!, 0.4375);
   }
-  log.cut.add('CAM_R');
+  log.cutOff('CAM_R');
   const t0 = Date.now();
   const stop = await nodes[1]!.c.stopAll(null);
   const took = Date.now() - t0;
@@ -112,12 +146,13 @@ test('a node back from a cut stops the session the rig stopped while it was away
   const { log, nodes, close } = rig({ staleAfterMs: 200 });
   t.teardown(close);
   await nodes[0]!.c.startAll({ sessionId: 'S2', leadMs: 100 });
-  log.cut.add('CAM_R');
+  log.cutOff('CAM_R');
   const stop = await nodes[0]!.c.stopAll(null);
-  await sleep(400); // the stop is stale by the time CAM_R hears of it
+  await stale(log, stop.commandId, 200); // the stop is stale by the time CAM_R hears of it
   t.is(nodes[2]!.recorder.current()?.sessionId, 'S2');
   log.heal('CAM_R');
-  await sleep(50);
+  await handled(nodes[2]!, stop.commandId);
+  await until('its ack', () => log.acks.get(stop.commandId)?.has('CAM_R') === true);
   t.is(nodes[2]!.recorder.current(), null, 'stopped on its return');
   t.deepEqual(nodes[2]!.recorder.stops, ['stop-all (received late)']);
   t.true(log.acks.get(stop.commandId)?.get('CAM_R')?.ok, 'its ack is in the log');
@@ -127,29 +162,31 @@ test('a late stop does not touch a different session, nor one that started after
   const { log, nodes, close } = rig({ staleAfterMs: 200 });
   t.teardown(close);
   await nodes[0]!.c.startAll({ sessionId: 'S3', leadMs: 100 });
-  log.cut.add('CAM_R');
+  log.cutOff('CAM_R');
   // Named stop of another session, and an "any" stop: both issued while CAM_R records S3...
-  await nodes[0]!.c.stopAll('OTHER');
+  const named = await nodes[0]!.c.stopAll('OTHER');
   // ...then CAM_R is restarted on a new session of its own (e.g. from its own page).
   await nodes[2]!.recorder.stop('test');
   nodes[2]!.recorder.session = { sessionId: 'LOCAL', phase: 'recording' };
-  await nodes[0]!.c.stopAll(null);
-  await sleep(400);
+  const any = await nodes[0]!.c.stopAll(null);
+  await stale(log, any.commandId, 200);
   log.heal('CAM_R');
-  await sleep(50);
+  await handled(nodes[2]!, named.commandId);
+  await handled(nodes[2]!, any.commandId);
   t.deepEqual(nodes[2]!.recorder.current(), { sessionId: 'LOCAL', phase: 'recording' }, 'left recording');
 });
 
 test('a late start is never acted on, and start-all settles once the instant is stale for a member out of reach', async (t) => {
   const { log, nodes, close } = rig({ staleAfterMs: 300 });
   t.teardown(close);
-  log.cut.add('CAM_R');
+  log.cutOff('CAM_R');
   const t0 = Date.now();
   const start = await nodes[0]!.c.startAll({ sessionId: 'S4', leadMs: 100 });
   const took = Date.now() - t0;
   t.deepEqual(start.results.map((r) => [r.cameraId, r.result, r.code]), [['CAM_L', 'ok', undefined], ['CAM_C', 'ok', undefined], ['CAM_R', 'timeout', 'NODE_UNREACHABLE']]);
   t.true(took < 8000, `answered after ${took} ms, not at the ack deadline`);
   log.heal('CAM_R');
-  await sleep(50);
+  await handled(nodes[2]!, start.commandId);
+  t.deepEqual(nodes[2]!.logged.filter((l) => l.commandId === start.commandId).map((l) => l.code), ['RIG_COMMAND_STALE']);
   t.is(nodes[2]!.recorder.current(), null, 'the returning node does not start late');
 });

@@ -1,5 +1,6 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import test from 'ava';
-import { startRig, converged, rigView, CAMS } from '../../helpers/rig.js';
+import { startRig, converged, rigView, CAMS, SECRET } from '../../helpers/rig.js';
 import { waitFor } from '../../helpers/net.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { offload } from '../../../runtime/offload.js';
@@ -34,11 +35,11 @@ test.serial('three nodes: the rig view converges on every node, in field order',
   t.is(unknown.json().error.field, 'cameraId');
   // A status change on one node reaches the others' view.
   await post(rig.nodes[0]!, '/api/v1/config', { camera: { position: 'left, moved to the 16 m line' } });
-  await waitFor(async () => {
+  const seen = await waitFor(async () => {
     const v = await rigView(rig.nodes[2]!);
-    return v.nodes[0].status.cameraPosition === 'left, moved to the 16 m line';
+    return v.nodes[0].status.cameraPosition === 'left, moved to the 16 m line' ? v : null;
   }, 5000);
-  t.pass();
+  t.is(seen.nodes[0].cameraId, 'CAM_L', 'CAM_R sees CAM_L\'s new position');
 });
 
 test.serial('start-all from each node in turn starts all three on one session; stop-all stops them', async (t) => {
@@ -111,8 +112,9 @@ test.serial('a node killed mid-recording is marked stale, the others keep record
   const back = await rig.restart(2);
   // Its store replays from disk on open (store/ tests prove that offline); here: it knows the
   // others again, and it does not start late on the start command it finds in the log.
-  await waitFor(async () => (await rigView(back)).nodes.filter((n: any) => !n.self).every((n: any) => n.status !== null), 5000, 50);
-  await new Promise((r) => setTimeout(r, 1000));
+  // Once it hears the others live (recording, reachable), it has read every command they hold.
+  await waitFor(async () => (await rigView(back)).nodes.filter((n: any) => !n.self)
+    .every((n: any) => n.reachable && n.status?.state === 'recording'), 10_000, 50);
   t.is(back.board.snapshot().state, 'idle', 'it does not start late on the old command');
   await converged(rig.nodes, 20_000);
   const s = (await post(rig.nodes[0]!, '/api/v1/rig/record/stop')).json();
@@ -122,9 +124,10 @@ test.serial('a node killed mid-recording is marked stale, the others keep record
 test.serial('a node with the wrong rig secret never joins: the rig shows it unreachable, it sees nobody', async (t) => {
   // (A stranger that dials a member's real key is refused by the firewall and counted in
   // mesh.refusals: test/store/mesh.test.ts proves that path with a bare Hyperswarm.)
-  const rig = await startRig(t, { secrets: [undefined as never, undefined as never, 'the-wrong-secret-0123456789'] });
+  const rig = await startRig(t, { secrets: [SECRET, SECRET, 'the-wrong-secret-0123456789'] });
   await waitFor(async () => (await rigView(rig.nodes[0]!)).mesh.connected.includes('CAM_C'), 15_000, 100);
-  await new Promise((r) => setTimeout(r, 3000));
+  // The stranger has announced itself to CAM_L and been turned away: its chance to join came and went.
+  await waitFor(async () => /BEACON_INVALID/.test((await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/logs' })).body), 15_000, 100);
   const v = await rigView(rig.nodes[0]!);
   t.false(v.mesh.connected.includes('CAM_R'));
   t.false(v.nodes[2].reachable);
@@ -159,8 +162,36 @@ test.serial('session notes saved on one node reach every node; bad notes are ref
     return r.meta.home ? r : null;
   }, 5000, 50);
   t.deepEqual(onR.meta, { home: 'Hometown FC', away: 'Away United', notes: 'rain' });
-  const recs = (await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json();
+  // A damaged notes file on disk never takes the listing down (offload reads it): skipped, reported.
+  await mkdir(join(rig.dirs[1]!, 'data', '.sessions'), { recursive: true });
+  await writeFile(join(rig.dirs[1]!, 'data', '.sessions', 'S-torn.json'), '{"home": "Hal');
+  const res = await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' });
+  t.is(res.statusCode, 200, res.body);
+  const recs = res.json();
   t.is(recs.sessions['S-notes'].notes, 'rain');
+  t.deepEqual(recs.unreadable.map((u: any) => u.file), ['.sessions/S-torn.json']);
+  const logs = (await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/logs' })).body;
+  t.regex(logs, /SESSION_NOTES_UNREADABLE/);
+});
+
+test.serial('a node that stops leaves its final manifest and its idle status with the rig', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const started = (await post(rig.nodes[0]!, '/api/v1/record/start')).json();
+  t.true(started.ok, JSON.stringify(started));
+  await waitFor(async () => (await rigView(rig.nodes[1]!)).nodes[0].status?.state === 'recording', 10_000, 50);
+  await rig.nodes[0]!.stop('test: shutdown');
+  // CAM_L is gone now: what CAM_C knows of it is what CAM_L said before it left.
+  const seen = await waitFor(async () => {
+    const v = await rigView(rig.nodes[1]!);
+    return v.nodes[0].status?.state === 'idle' ? v : null;
+  }, 10_000, 50);
+  t.is(seen.nodes[0].status.sessionId, null);
+  const recs = (await rig.nodes[1]!.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json();
+  const manifest = recs.recordings.find((r: any) => r.cameraId === 'CAM_L' && r.sessionId === started.sessionId);
+  t.truthy(manifest, 'the final manifest reached CAM_C');
+  t.false(manifest.inProgress);
+  t.regex(manifest.sha256, /^[0-9a-f]{64}$/);
 });
 
 test.serial('shut down all from one node: every node stops, this one last', async (t) => {

@@ -14,45 +14,20 @@
 //   A dial still in flight blocks the other side's dial to us (hyperswarm keeps the
 //   connection the higher key initiates), so a node that boots while its peer's dial is
 //   pending is reached on that dial's next retry, a few hundred ms later at most.
-import { createSocket } from 'node:dgram'
-import { EventEmitter } from 'node:events'
-import HyperDHT, { type ConnectOptions, type HyperDHTOptions, type KeyPair } from 'hyperdht'
+import type HyperDHT from 'hyperdht'
+import type { KeyPair } from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type SwarmConnection } from 'hyperswarm'
 import { memberKeys, nodeKeyPair, rigTopic } from './identity.js'
 import { PeerNames, type Resolve } from './peer-names.js'
-import type { StoreLogger } from './log.js'
+import { silentLogger, type StoreLogger } from './logger.js'
+import { TypedResource } from './resource.js'
+import { LAN_TIMEOUTS, RigDHT, assertPortFree, type PeerAddress } from './rig-dht.js'
 
-export interface PeerAddress {
-  host: string
-  port: number
-}
+export { LAN_TIMEOUTS, type PeerAddress }
 
 /** A peer's DHT address, and which member sits there when the config says so. */
 export interface KnownPeer extends PeerAddress {
   cameraId?: string
-}
-
-/**
- * Request timeouts of the rig's DHT. Unknown addresses get 100–300 ms per try (a LAN answers in
- * a few ms, a Pi on busy Wi-Fi in tens); known ones adapt to their measured round trip.
- */
-export const LAN_TIMEOUTS = { fallback: [100, 150, 200, 250, 300], min: 50, max: 2000, jitter: 32 } as const
-
-/** A HyperDHT that dials a member at its own DHT node first when its address is known. */
-class RigDHT extends HyperDHT {
-  constructor(
-    opts: HyperDHTOptions,
-    private readonly directAddress: (publicKey: Buffer) => PeerAddress | null
-  ) {
-    super(opts)
-  }
-
-  override connect(publicKey: Buffer, opts: ConnectOptions = {}): unknown {
-    const direct = this.directAddress(publicKey)
-    if (!direct) return super.connect(publicKey, opts)
-    const others = (opts.relayAddresses ?? []).filter((a) => a.host !== direct.host || a.port !== direct.port)
-    return super.connect(publicKey, { ...opts, relayAddresses: [direct, ...others] })
-  }
 }
 
 export interface RigMeshOptions {
@@ -108,7 +83,7 @@ export interface MeshStatus {
   refusals: Refusals
 }
 
-export type MeshErrorCode = 'MESH_PORT_IN_USE' | 'MESH_BIND_FAILED' | 'MESH_NOT_MEMBER' | 'MESH_STATE'
+export type MeshErrorCode = 'MESH_PORT_IN_USE' | 'MESH_BIND_FAILED' | 'MESH_NOT_MEMBER'
 
 export class MeshError extends Error {
   constructor(
@@ -127,37 +102,13 @@ export interface RigMeshEvents {
   refused: [{ publicKey: string; at: number }]
 }
 
-const silent: StoreLogger = { warn() {}, debug() {} }
-
 function bindError(host: string, port: number, err: Error): MeshError {
   const code = (err as { code?: string }).code === 'EADDRINUSE' ? 'MESH_PORT_IN_USE' : 'MESH_BIND_FAILED'
   return new MeshError(code, `cannot bind DHT to ${host}:${port}: ${err.message}`, { cause: err })
 }
 
-/**
- * Checks the UDP port with a plain socket first: a hyperdht that failed to bind cannot be
- * destroyed cleanly, and a clear error beats a leaked handle.
- */
-async function assertPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return
-  const socket = createSocket('udp4')
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind(port, host, () => resolve())
-    })
-  } finally {
-    await new Promise<void>((resolve) => {
-      try {
-        socket.close(() => resolve())
-      } catch {
-        resolve() // never bound: nothing to close
-      }
-    })
-  }
-}
-
-export class RigMesh extends EventEmitter<RigMeshEvents> {
+/** The mesh's life: ready() binds the DHT and starts finding members; close() leaves the rig. */
+export class RigMesh extends TypedResource<RigMeshEvents> {
   readonly cameraId: string
   readonly keyPair: KeyPair
   private readonly opts: RigMeshOptions
@@ -183,7 +134,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.opts = opts
     this.cameraId = opts.cameraId
     this.clock = opts.clock ?? Date.now
-    this.logger = opts.logger ?? silent
+    this.logger = opts.logger ?? silentLogger
     this.names = new PeerNames({ clock: this.clock, logger: this.logger, ...(opts.resolve ? { resolve: opts.resolve } : {}) })
     this.keyPair = opts.keyPair ?? nodeKeyPair(opts.rigSecret, opts.cameraId)
     for (const [key, id] of memberKeys(opts.rigSecret, opts.members)) this.allowed.set(key, id)
@@ -201,8 +152,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
    * Does not wait for the DHT to bootstrap: with the other nodes still down that takes
    * seconds, and connections arrive as 'connect' events whenever they come.
    */
-  async open(): Promise<void> {
-    if (this.phase !== 'new') throw new MeshError('MESH_STATE', 'a RigMesh opens once')
+  protected override async _open(): Promise<void> {
     this.phase = 'open'
     const { host, port } = this.opts
     await assertPortFree(host, port).catch(async (err: Error) => {
@@ -263,6 +213,11 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.redialTimer.unref?.()
   }
 
+  /** Resolves once pending announces and dials have settled (hyperswarm's flush). */
+  async flush(): Promise<void> {
+    await this.swarm?.flush()
+  }
+
   /** Resolves once this node accepts incoming connections (after the DHT bootstrapped). */
   async whenListening(): Promise<void> {
     await this.listening
@@ -308,7 +263,7 @@ export class RigMesh extends EventEmitter<RigMeshEvents> {
     this.dialMissing()
   }
 
-  async close(): Promise<void> {
+  protected override async _close(): Promise<void> {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.refreshTimer) clearInterval(this.refreshTimer)

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../runtime/atomic-write.js';
-import { SessionMetaSchema, type SessionMeta } from '../../store/events.js';
+import type { SessionMeta } from '../../store/events.js';
 import { query, type Ref } from 'nact';
+import { Serial } from '../../runtime/serial.js';
+import { SessionNotes, type Unreadable } from './session-notes.js';
 import type { Config } from '../../runtime/config/schema.js';
 import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
 import type { Logger } from '../../runtime/logging.js';
@@ -32,7 +32,22 @@ export interface RigApiView {
   mesh: { enabled: boolean; connected: string[]; refusals: { count: number; lastKey: string | null; lastAt: number | null } };
 }
 
-export interface RigNodeDeps {
+/** Every recording the rig knows, the notes on each session, and what on disk could not be read. */
+export interface RigLibrary {
+  recordings: Array<Record<string, unknown>>;
+  sessions: Record<string, SessionMeta>;
+  unreadable: Unreadable[];
+}
+
+export interface StopAllResult { results: NodeResult[] }
+
+export interface Confirmation { sessionId: string; cameraId: string; file: string; sha256: string }
+
+export interface RigMembershipEvents {
+  change: [RigApiView];
+}
+
+export interface RigMembershipDeps {
   config: Config;
   board: StatusBoard;
   recorder: Ref<RecorderMsg>;
@@ -48,8 +63,8 @@ export interface RigNodeDeps {
  * rig secret the node is a rig of one (start-all starts just itself), so a single camera
  * still works with the same buttons.
  */
-export class RigNode extends EventEmitter {
-  readonly #d: RigNodeDeps;
+export class RigMembership extends EventEmitter<RigMembershipEvents> {
+  readonly #d: RigMembershipDeps;
   readonly #now: () => number;
   #store: RigStore | null = null;
   #beacon: LanBeacon | null = null;
@@ -60,11 +75,16 @@ export class RigNode extends EventEmitter {
   #published = new Map<string, string>();
   #changeTimer: NodeJS.Timeout | null = null;
   #lastState: string | null = null;
+  /** One publication at a time: two at once would append the same manifest twice. */
+  readonly #publishing = new Serial();
+  readonly #notes: SessionNotes;
+  readonly #warnedUnreadable = new Set<string>();
 
-  constructor(deps: RigNodeDeps) {
+  constructor(deps: RigMembershipDeps) {
     super();
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#notes = new SessionNotes(deps.config.storage.dataDir, deps.log);
   }
 
   get networked(): boolean {
@@ -94,8 +114,10 @@ export class RigNode extends EventEmitter {
         },
         clock: this.#now,
       });
-      await store.open();
+      // A failed open releases what it opened (the store's RocksDB lock): the supervisor's retry can open it again.
+      await store.ready();
       this.#store = store;
+      store.log.on('status-failed', (err) => this.#statusFailed(err));
       const expected = cfg.peers.flatMap((p) => (p.cameraId ? [p.cameraId] : []));
       this.#coordinator = new RigCoordinator({ port: rigPort(store, cfg.camera.id, () => expected), recorder: localRecorder, now: this.#now, log: this.#d.log });
       this.#coordinator.open();
@@ -115,7 +137,7 @@ export class RigNode extends EventEmitter {
       });
     }
     const onStatus = (s: NodeStatus): void => {
-      void this.#store?.log.appendStatus(s as unknown as Record<string, unknown>).catch(() => undefined);
+      this.#appendStatus(s);
       if (s.state !== this.#lastState) {
         this.#lastState = s.state;
         void this.publishManifests();
@@ -142,6 +164,14 @@ export class RigNode extends EventEmitter {
       this.#d.log.info({ code: 'PEER_DISCOVERED', ...p }, `${p.cameraId} announced itself at ${p.host}`);
       store.mesh.addAddress(p.host, p.dhtPort, p.cameraId);
     });
+    // A beacon that fails its signature is usually a node set up with another rig secret: worth
+    // one warning per sender, so the operator can find it (the mesh refuses it anyway).
+    const refused = new Set<string>();
+    beacon.on('invalid', (why) => {
+      if (refused.has(why)) return;
+      refused.add(why);
+      this.#d.log.warn({ code: 'BEACON_INVALID', why }, `ignored a LAN beacon: ${why}`);
+    });
     try {
       await beacon.open();
       this.#beacon = beacon;
@@ -161,14 +191,40 @@ export class RigNode extends EventEmitter {
     return p?.httpPort ? { host: this.#store?.mesh.ipOf(p.host) ?? p.host, port: p.httpPort } : null;
   }
 
+  /**
+   * Leaves the rig. Its last words go first: the status as it is now (idle, once the recorder
+   * stopped) and every manifest not yet published (the final one), flushed until each connected
+   * member holds them, so the rig does not remember this node as recording.
+   */
   async close(): Promise<void> {
+    this.#offBoard?.();
+    this.#offBoard = null;
+    const store = this.#store;
+    if (store?.log.isOpen) {
+      await store.log.appendStatus(this.#d.board.snapshot()).catch(() => undefined);
+      await this.publishManifests();
+      const flushed = await store.log.flushed();
+      if (!flushed) this.#d.log.warn({ code: 'RIG_LAST_WORDS_UNCONFIRMED' }, 'stopping before every member holds this node\'s last status and manifests');
+    }
     await this.#beacon?.close();
     this.#beacon = null;
-    this.#offBoard?.();
     if (this.#changeTimer) clearTimeout(this.#changeTimer);
+    this.#changeTimer = null;
     this.#coordinator?.close();
-    await this.#store?.close();
+    this.#coordinator = null;
+    await store?.close();
     this.#store = null;
+  }
+
+  #appendStatus(s: NodeStatus): void {
+    const log = this.#store?.log;
+    if (!log?.isOpen) return;
+    log.appendStatus(s).then((r) => { if (r === 'appended') this.#d.board.setWarnings('rig', []); }, (err: Error) => this.#statusFailed(err));
+  }
+
+  /** The rig no longer hears this node's status: the operator must know (the log already has the error). */
+  #statusFailed(err: Error): void {
+    this.#d.board.setWarnings('rig', [{ code: 'STATUS_APPEND_FAILED', message: `the rig does not see this node's latest status: ${err.message}` }]);
   }
 
   snapshot(): RigApiView {
@@ -188,7 +244,7 @@ export class RigNode extends EventEmitter {
     const mesh = this.#store?.mesh.status();
     return {
       self, at: this.#now(), nodes,
-      disagreements: disagreements(nodes as never, this.#d.config.thresholds.syncOffsetMs),
+      disagreements: disagreements(nodes, this.#d.config.thresholds.syncOffsetMs),
       mesh: {
         enabled: this.#store !== null,
         connected: (mesh?.connected ?? []).flatMap((c) => (c.cameraId ? [c.cameraId] : [])),
@@ -197,12 +253,25 @@ export class RigNode extends EventEmitter {
     };
   }
 
-  async recordings(): Promise<Array<Record<string, unknown>>> {
-    const own = (await listRecordings(this.#d.config.storage.dataDir)).recordings as unknown as Array<Record<string, unknown>>;
+  /** Every node's manifests (this node's from disk, the others' from the rig view), newest first, with the notes. */
+  async library(): Promise<RigLibrary> {
+    const own = await listRecordings(this.#d.config.storage.dataDir);
+    for (const u of own.unreadable) {
+      if (this.#warnedUnreadable.has(u.file)) continue;
+      this.#warnedUnreadable.add(u.file);
+      this.#d.log.warn({ code: 'MANIFEST_UNREADABLE', ...u }, `skipping manifest ${u.file}: ${u.error}`);
+    }
     const others = (this.#store?.view.snapshot().nodes ?? [])
       .filter((n) => n.cameraId !== this.#d.config.camera.id)
-      .flatMap((n) => n.manifests as unknown as Array<Record<string, unknown>>);
-    return [...own, ...others].sort((a, b) => Number(b.startAt ?? 0) - Number(a.startAt ?? 0));
+      .flatMap((n): Array<Record<string, unknown>> => n.manifests);
+    const recordings = [...own.recordings.map((m): Record<string, unknown> => ({ ...m })), ...others]
+      .sort((a, b) => Number(b['startAt'] ?? 0) - Number(a['startAt'] ?? 0));
+    const notes = await this.sessionsWithUnreadable();
+    return { recordings, sessions: notes.sessions, unreadable: [...own.unreadable, ...notes.unreadable] };
+  }
+
+  async recordings(): Promise<Array<Record<string, unknown>>> {
+    return (await this.library()).recordings;
   }
 
   async startAll(sessionId: string, leadMs: number): Promise<StartAllResult> {
@@ -212,7 +281,7 @@ export class RigNode extends EventEmitter {
     return { sessionId, startAt, commandId: 'local', superseded: false, results: [toResult(this.#d.config.camera.id, r)] };
   }
 
-  async stopAll(): Promise<{ results: NodeResult[] }> {
+  async stopAll(): Promise<StopAllResult> {
     if (this.#coordinator) return this.#coordinator.stopAll(null);
     await this.#localRecorder().stop('stop-all');
     return { results: [{ cameraId: this.#d.config.camera.id, result: 'ok' }] };
@@ -237,49 +306,48 @@ export class RigNode extends EventEmitter {
 
   /** Every session's notes known here: the rig's (newest edit wins) over this node's own copies. */
   async sessions(): Promise<Record<string, SessionMeta>> {
-    const dir = join(this.#d.config.storage.dataDir, '.sessions');
-    const out: Record<string, SessionMeta> = {};
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (!name.endsWith('.json')) continue;
-      const parsed = SessionMetaSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8').catch(() => '{}')));
-      if (parsed.success) out[name.slice(0, -5)] = parsed.data;
-    }
-    for (const [id, notes] of this.#store?.view.state.sessions ?? []) out[id] = notes.meta;
-    return out;
+    return (await this.sessionsWithUnreadable()).sessions;
+  }
+
+  async sessionsWithUnreadable(): Promise<{ sessions: Record<string, SessionMeta>; unreadable: Unreadable[] }> {
+    const own = await this.#notes.list();
+    for (const [id, notes] of this.#store?.view.state.sessions ?? []) own.sessions[id] = notes.meta;
+    return own;
   }
 
   /** Saves notes on a session on this node and, through the rig log, on every node. */
   async setSessionMeta(sessionId: string, meta: SessionMeta): Promise<SessionMeta> {
-    const dir = join(this.#d.config.storage.dataDir, '.sessions');
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, `${sessionId}.json`), `${JSON.stringify(meta, null, 2)}\n`);
+    await this.#notes.save(sessionId, meta);
     await this.#store?.log.append({ type: 'session', at: this.#now(), sessionId, meta });
     this.#changed();
     return meta;
   }
 
   /** Records an offload confirmation in the rig log, and republishes the manifest now marked offloaded. */
-  async confirmed(c: { sessionId: string; cameraId: string; file: string; sha256: string }): Promise<void> {
+  async confirmed(c: Confirmation): Promise<void> {
     await this.#store?.log.append({ type: 'confirm', at: this.#now(), ...c }).catch((err: unknown) =>
       this.#d.log.warn({ err, code: 'CONFIRM_PUBLISH_FAILED' }, `could not publish the confirmation of ${c.file}`));
     await this.publishManifests();
   }
 
   /** Announces this node's manifests to the rig (new ones, and changed ones such as offloaded). */
-  async publishManifests(): Promise<void> {
-    const store = this.#store;
-    if (!store) return;
-    const { recordings } = await listRecordings(this.#d.config.storage.dataDir);
-    for (const m of recordings) {
-      if (m.inProgress) continue;
-      const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}:${m.deletedAt ?? ''}`;
-      if (this.#published.get(m.file) === fingerprint) continue;
-      // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
-      const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };
-      await store.log.append({ type: 'manifest', at: this.#now(), manifest: record as never }).catch((err: unknown) =>
-        this.#d.log.warn({ err, code: 'MANIFEST_PUBLISH_FAILED' }, `could not publish ${m.file} to the rig`));
-      this.#published.set(m.file, fingerprint);
-    }
+  publishManifests(): Promise<void> {
+    return this.#publishing.run(async () => {
+      const store = this.#store;
+      if (!store) return;
+      const { recordings } = await listRecordings(this.#d.config.storage.dataDir);
+      for (const m of recordings) {
+        if (m.inProgress) continue;
+        const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}:${m.deletedAt ?? ''}`;
+        if (this.#published.get(m.file) === fingerprint) continue;
+        // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
+        const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };
+        // Marked published only once appended: a failed one is tried again at the next change.
+        await store.log.append({ type: 'manifest', at: this.#now(), manifest: record }).then(
+          () => this.#published.set(m.file, fingerprint),
+          (err: unknown) => this.#d.log.warn({ err, code: 'MANIFEST_PUBLISH_FAILED' }, `could not publish ${m.file} to the rig`));
+      }
+    });
   }
 
   /** Coalesces bursts of changes into one 'change' every 250 ms at most (for SSE). */

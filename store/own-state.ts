@@ -1,0 +1,61 @@
+// What this node has said in its own log, kept so a compaction can restate it (see log.ts): the
+// latest status, every manifest and session note, and the commands, acks and confirms young
+// enough to matter.
+import type { AckEvent, CommandEvent, ConfirmEvent, ManifestEvent, RigEvent, SessionEvent, StatusEvent } from './events.js'
+
+export class OwnState {
+  status: StatusEvent | null = null
+  readonly manifests = new Map<string, ManifestEvent>()
+  readonly commands = new Map<string, CommandEvent>()
+  readonly acks = new Map<string, AckEvent>()
+  readonly confirms = new Map<string, ConfirmEvent>()
+  readonly sessions = new Map<string, SessionEvent>()
+
+  remember(event: RigEvent): void {
+    switch (event.type) {
+      case 'status':
+        this.status = event
+        break
+      case 'manifest':
+        this.manifests.set(event.manifest.file, event)
+        break
+      case 'command':
+        this.commands.set(event.commandId, event)
+        break
+      case 'ack':
+        this.acks.set(event.commandId, event)
+        break
+      case 'confirm':
+        this.confirms.set(`${event.cameraId}/${event.file}`, event)
+        break
+      case 'session':
+        this.sessions.set(event.sessionId, event)
+        break
+      case 'heartbeat':
+        break
+    }
+  }
+
+  /**
+   * The events a compaction writes: the state as of now, without commands, acks and confirms
+   * older than cutoff (which are forgotten here too), ending with a fresh heartbeat so a tip is
+   * never older than the compaction.
+   */
+  restate(cutoff: number, now: number): RigEvent[] {
+    const young = <T extends { at: number }>(m: Map<string, T>): T[] => [...m.values()].filter((e) => e.at >= cutoff)
+    const events: RigEvent[] = [
+      ...(this.status ? [this.status] : []),
+      ...this.manifests.values(),
+      // Session notes live as long as the recordings they describe: kept like manifests.
+      ...this.sessions.values(),
+      ...young(this.commands),
+      ...young(this.acks),
+      ...young(this.confirms),
+      { type: 'heartbeat', at: now }
+    ]
+    for (const m of [this.commands, this.acks, this.confirms]) {
+      for (const [k, e] of m) if (e.at < cutoff) m.delete(k)
+    }
+    return events.map(({ seq: _seq, ...e }) => e as RigEvent)
+  }
+}
