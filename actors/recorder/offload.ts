@@ -1,7 +1,7 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
-import { writeJsonAtomic } from './atomic-write.js';
+import { writeJsonAtomic } from '../../runtime/atomic-write.js';
 import { ManifestSchema, manifestFileName, type Manifest } from './manifest.js';
 import { listRecordings } from './library.js';
 

@@ -133,7 +133,7 @@ test('ffmpeg SIGKILLed at ~4 s: ENCODER_EXITED, incomplete manifest, file decode
   const ended = new Promise<void>((r) => session.on('ended', () => r()));
   const started = await session.start();
   await sleep(4000);
-  const pid = (session as unknown as { attempt: { encoder: { pid: number } } }).attempt.encoder.pid;
+  const pid = session.encoderPid!;
   process.kill(pid, 'SIGKILL');
   const killedAfterS = (Date.now() - started.firstFrameAt) / 1000;
   await ended;
@@ -187,7 +187,7 @@ test('an armed session that is abandoned stops its waiting encoder and leaves no
   const dir = await tempDir(t);
   const session = new RecordingSession(sessionOptions(dir, { startAt: Date.now() + 5000, codec: 'h264' }), sessionDeps());
   await session.prepare();
-  const pid = (session as unknown as { attempt: { encoder: { pid: number } } }).attempt.encoder.pid;
+  const pid = session.encoderPid!;
   t.notThrows(() => process.kill(pid, 0), 'encoder running while armed');
   await session.abandon();
   t.throws(() => process.kill(pid, 0), undefined, 'encoder gone');
