@@ -211,7 +211,9 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
     if (this.stateValue === 'starting' && this.starting) {
       return this.starting.then(() => this.finish(reason, null));
     }
-    if (!this.ending) return Promise.reject(new RigError('SESSION_NOT_RECORDING', `session is ${this.stateValue}`));
+    if (this.stateValue !== 'recording' && !this.ending) {
+      return Promise.reject(new RigError('SESSION_NOT_RECORDING', `session is ${this.stateValue}`));
+    }
     return this.finish(reason, null);
   }
 
