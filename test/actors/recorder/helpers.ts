@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +103,46 @@ export function sessionOptions(dataDir: string, over: Partial<SessionOptions> = 
 
 export function sessionDeps(over: Partial<SessionDeps> = {}): SessionDeps {
   return { runner: execaRunner, encoders: realEncoders, clock: { now: () => Date.now() }, ...over };
+}
+
+import type { RecordingSession } from '../../../actors/recorder/session.js';
+
+/** Resolves once the session has reported `frames` encoded frames: a condition, not a sleep. */
+export function framesRecorded(session: RecordingSession, frames: number, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { session.off('health', onHealth); reject(new Error(`fewer than ${frames} frames within ${timeoutMs} ms`)); }, timeoutMs);
+    const onHealth = (h: { frame: number }): void => {
+      if (h.frame < frames) return;
+      clearTimeout(timer);
+      session.off('health', onHealth);
+      resolve();
+    };
+    session.on('health', onHealth);
+  });
+}
+
+/** Whether a process is still there (a zombie not yet reaped counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The real runner, remembering the pid of everything it spawned. */
+export function trackingRunner(): { runner: ProcessRunner; pids: number[] } {
+  const pids: number[] = [];
+  return {
+    pids,
+    runner: {
+      ...execaRunner,
+      spawn: (argv, opts) => {
+        const p = execaRunner.spawn(argv, opts);
+        if (p.pid !== undefined) pids.push(p.pid);
+        return p;
+      },
+    },
+  };
 }
