@@ -344,7 +344,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
 
     async cleanup(state) {
       closed = true;
-      if (state.armed) clearTimeout(state.armed.timer);
+      if (state.armed) {
+        clearTimeout(state.armed.timer);
+        dispatch(state.armed.replyTo, { ok: false, code: 'START_CANCELLED', message: 'the node stopped before the start instant', reasons: [] });
+      }
       // Finalise the file and manifest: this runs on node stop and before a supervised restart,
       // possibly while a start is still being handled (see `owned`).
       const sessions = new Set([owned, state.session, state.armed?.session].filter((x): x is RecordingSession => x !== null && x !== undefined));

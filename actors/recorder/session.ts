@@ -205,10 +205,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
    * is nothing to stop and it rejects with the start's error.
    */
   stop(reason = 'requested'): Promise<SessionResult> {
-    if (this.stateValue === 'idle') {
-      return Promise.reject(new RigError('SESSION_NOT_RECORDING', 'session is idle'));
-    }
-    if (this.stateValue === 'starting' && this.starting) {
+    if (this.starting && (this.stateValue === 'idle' || this.stateValue === 'starting')) {
       return this.starting.then(() => this.finish(reason, null));
     }
     if (this.stateValue !== 'recording' && !this.ending) {

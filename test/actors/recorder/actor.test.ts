@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -7,7 +7,11 @@ import { sourceSpec } from '../../../actors/recorder/actor.js';
 import { buildEncoderCommand } from '../../../actors/recorder/command.js';
 import { probeMedia } from '../../../actors/recorder/probe.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
-import { testConfig } from '../../helpers/config.js';
+import { ManifestSchema } from '../../../actors/recorder/manifest.js';
+import { startNode, type RunningNode } from '../../../runtime/node.js';
+import { testConfig, writeTestConfig } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/net.js';
+import { alive, tempDir, trackingRunner } from './helpers.js';
 
 /**
  * V4L2 cameras: the argv the Recorder builds from each `camera.inputCodec` must be one the
@@ -95,4 +99,95 @@ for (const inputCodec of inputCodecs) {
 test('the default config (inputCodec raw) reaches ffmpeg as -input_format rawvideo, not the unknown "raw"', (t) => {
   const { options } = v4l2Input(v4l2Argv('raw').ffmpeg.args);
   t.is(options.get('input_format'), 'rawvideo');
+});
+
+// ---- The actor in a real node: shutdown and stop racing a start (issue 11.6), warnings (11.7, 11.10)
+
+async function nodeWith(t: any, overrides: Record<string, unknown> = {}) {
+  const dir = await tempDir(t);
+  const { runner, pids } = trackingRunner();
+  const configPath = await writeTestConfig(dir, { recording: { plannedDurationMin: 1 }, ...overrides });
+  const n = await startNode({ configPath, overrides: { httpPort: 0 }, runner });
+  t.teardown(() => n.stop());
+  return { n, pids, dataDir: n.config.current.storage.dataDir };
+}
+
+const post = (n: RunningNode, url: string, payload?: object) => n.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
+
+async function manifestsIn(dataDir: string) {
+  const names = (await readdir(dataDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
+  return Promise.all(names.map(async (f) => ManifestSchema.parse(JSON.parse(await readFile(join(dataDir, f), 'utf8')))));
+}
+
+test.serial('node stopped while a start is being handled: the encoder it spawned is stopped and the take gets a final manifest', async (t) => {
+  const { n, pids, dataDir } = await nodeWith(t);
+  const start = post(n, '/api/v1/record/start', { sessionId: 'race-stop' });
+  // The recorder is inside the start: its encoder exists, the start has not been answered.
+  await waitFor(async () => pids.length > 0, 20_000, 5);
+  await n.stop('shutdown during start');
+  await start.catch(() => undefined);
+  t.deepEqual(pids.filter(alive), [], 'no encoder outlives the node');
+  const ms = await manifestsIn(dataDir);
+  t.is(ms.length, 1, 'the take that was starting is finalised');
+  t.false(ms[0]!.inProgress);
+  t.is(ms[0]!.stopReason, 'node stopping');
+});
+
+test.serial('start, stop and stop-all sent together, then shutdown: every reply arrives, no encoder left, no manifest in progress', async (t) => {
+  const { n, pids, dataDir } = await nodeWith(t);
+  const [start, stop, all] = await Promise.all([
+    post(n, '/api/v1/record/start', { sessionId: 'race-all' }),
+    post(n, '/api/v1/record/stop'),
+    n.rig.stopAll(),
+  ]);
+  t.is(start.statusCode, 200, start.body);
+  t.is(stop.statusCode, 200, stop.body);
+  t.truthy(all);
+  await n.stop();
+  t.deepEqual(pids.filter(alive), []);
+  const ms = await manifestsIn(dataDir);
+  t.is(ms.length, 1);
+  t.false(ms[0]!.inProgress, 'a final manifest');
+});
+
+test.serial('node stopped while armed for a start instant: the waiting encoder is stopped, nothing left in progress', async (t) => {
+  const { n, pids, dataDir } = await nodeWith(t);
+  const start = post(n, '/api/v1/record/start', { sessionId: 'race-armed', startAt: Date.now() + 4000 });
+  await waitFor(async () => n.board.snapshot().state === 'armed', 20_000, 5);
+  t.true(pids.length > 0, 'the encoder waits for the instant');
+  await n.stop();
+  const reply = await start.catch(() => null);
+  t.not(reply?.statusCode, 200, 'the armed start never reports a recording');
+  t.deepEqual(pids.filter(alive), []);
+  t.deepEqual((await manifestsIn(dataDir)).filter((m) => m.inProgress), []);
+});
+
+test.serial('a reserve that cannot be written and a final manifest that cannot be written at shutdown are warnings with codes, in status and (the reserve, while HTTP still answers) the log', async (t) => {
+  const { n, dataDir } = await nodeWith(t);
+  // A directory where the reserve file goes: writing it fails, as on a full or read-only disk.
+  await mkdir(join(dataDir, '.manifest-reserve-CAM_L'), { recursive: true });
+  const start = await post(n, '/api/v1/record/start', { sessionId: 'warn-1' });
+  t.is(start.statusCode, 200, start.body);
+  const reserve = await waitFor(async () => n.board.snapshot().warnings.find((w) => w.code === 'RESERVE_FAILED'), 10_000);
+  t.regex(reserve.message, /final manifest/);
+  const logs = (await n.app.inject({ method: 'GET', url: '/api/v1/logs' })).json() as { entries: Array<{ code?: string; level?: number }> };
+  t.true(logs.entries.some((e) => e.code === 'RESERVE_FAILED'), 'logged with its code');
+  // The data directory goes away under the recording (a pulled disk): the final manifest cannot be written.
+  await rename(dataDir, `${dataDir}-gone`);
+  t.teardown(() => rm(`${dataDir}-gone`, { recursive: true, force: true }));
+  await n.stop();
+  const finalise = n.board.snapshot().warnings.find((w) => w.code === 'FINALISE_FAILED');
+  t.truthy(finalise, JSON.stringify(n.board.snapshot().warnings));
+  t.regex(finalise!.message, /not finalised at shutdown/);
+});
+
+test.serial('an encoder that cannot keep up (1080p HEVC, medium preset, 2 cores) raises ENCODER_SLOW in status with its rate', async (t) => {
+  const { n } = await nodeWith(t, { video: { width: 1920, height: 1080, fps: 30, codec: 'h265', bitrateMbps: 8, preset: 'medium' } });
+  const start = await post(n, '/api/v1/record/start', { sessionId: 'slow-1' });
+  t.is(start.statusCode, 200, start.body);
+  const slow = await waitFor(async () => n.board.snapshot().warnings.find((w) => w.code === 'ENCODER_SLOW'), 60_000, 100);
+  t.regex(slow.message, /[\d.]+ fps of 30/);
+  t.is(n.board.snapshot().encoder.keepingUp, false);
+  t.is((await post(n, '/api/v1/record/stop')).statusCode, 200);
+  t.falsy(n.board.snapshot().warnings.find((w) => w.code === 'ENCODER_SLOW'), 'gone with the recording');
 });
