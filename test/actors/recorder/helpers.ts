@@ -146,3 +146,33 @@ export function trackingRunner(): { runner: ProcessRunner; pids: number[] } {
     },
   };
 }
+
+import type { WatchdogTimers } from '../../../actors/recorder/process.js';
+
+/** Timers that fire only when the test advances them: a watchdog tested without waiting. */
+export class ManualTimers implements WatchdogTimers {
+  private now = 0;
+  private seq = 0;
+  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+
+  set(fn: () => void, ms: number): number {
+    this.pending.set(++this.seq, { at: this.now + ms, fn });
+    return this.seq;
+  }
+
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+    for (const [id, t] of [...this.pending].sort((a, b) => a[1].at - b[1].at)) {
+      if (t.at > this.now || !this.pending.has(id)) continue;
+      this.pending.delete(id);
+      t.fn();
+    }
+  }
+}
+
+/** Lets stream events already written be delivered (one turn of the event loop), no waiting. */
+export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
