@@ -176,3 +176,16 @@ export class ManualTimers implements WatchdogTimers {
 
 /** Lets stream events already written be delivered (one turn of the event loop), no waiting. */
 export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Whether the process is blocked reading its stdin (`/proc/<pid>/syscall`: the read syscall,
+ * 0 on x86-64 and 63 on arm64, on fd 0): for an encoder, up and waiting for its camera.
+ */
+export function blockedReadingStdin(pid: number): boolean {
+  const read = process.arch === 'arm64' ? 63 : 0;
+  try {
+    return readFileSync(`/proc/${pid}/syscall`, 'utf8').startsWith(`${read} 0x0 `);
+  } catch {
+    return false;
+  }
+}
