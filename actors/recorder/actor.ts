@@ -10,7 +10,7 @@ import type { Logger } from '../../runtime/logging.js';
 import type { HealthAssessment } from '../health.js';
 import type { HousekeeperMsg } from '../housekeeper.js';
 import { RecordingSession, type SessionResult, type StartResult } from './session.js';
-import { SlowWatch } from './health.js';
+import { showSessionInStatus } from './session-status.js';
 import { RecorderWarnings } from './warnings.js';
 import type { ProcessRunner } from './runner.js';
 import type { EncoderList } from './encoders.js';
@@ -89,23 +89,6 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   const previewPath = () => join(deps.config().storage.dataDir, '.preview', `${deps.config().camera.id}.jpg`);
   const liveDir = () => join(deps.config().storage.dataDir, '.live', deps.config().camera.id);
 
-  /**
-   * Grandma Mode must never cost the recording: while it runs, CPU load (sampled by the
-   * Housekeeper) above the configured limit twice in a row switches it off for this session.
-   */
-  const watchCpu = (session: RecordingSession): void => {
-    let over = 0;
-    const timer = setInterval(() => {
-      if (!session.liveActive) { if (session.state === 'stopped' || session.state === 'failed') clearInterval(timer); return; }
-      const load = deps.board.snapshot().cpu.loadPercent;
-      const limit = deps.config().live.maxCpuPercent;
-      over = load !== null && load > limit ? over + 1 : 0;
-      if (over >= 2) session.stopLive(`CPU load ${load} % above ${limit} %: live stream switched off to protect the recording`);
-    }, deps.liveCheckMs ?? 2000);
-    timer.unref();
-    session.on('ended', () => clearInterval(timer));
-  };
-
   const publish = (s: State, extra: Partial<Parameters<StatusBoard['patch']>[0]> = {}): void => {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
@@ -113,7 +96,6 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   const createSession = (state: State, sessionId: string, startAt: number): RecordingSession => {
     const cfg = deps.config();
     warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED');
-    const slow = new SlowWatch();
     const session = new RecordingSession({
       sessionId, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, startAt,
       dataDir: cfg.storage.dataDir, source: sourceSpec(cfg),
@@ -124,26 +106,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
-    session.on('live', (l) => {
-      deps.board.patch({ live: { state: l.active ? 'on' : 'off', reason: l.reason, url: l.active ? '/api/v1/live/live.m3u8' : null } });
-      if (!l.active && l.reason && l.reason !== 'recording stopped') deps.log.warn({ code: 'LIVE_OFF' }, `live stream off: ${l.reason}`);
-    });
-    watchCpu(session);
-    session.on('health', (h) => {
-      deps.board.patch({ encoder: { fps: round(h.fps), droppedFrames: h.droppedFrames, speed: h.speed, keepingUp: h.keepingUp } });
-      const w = slow.update(h);
-      if (w && !warnings.has(w.code)) deps.log.warn({ code: w.code, fps: w.fps, targetFps: w.targetFps, droppedFrames: w.droppedFrames }, w.message);
-      if (w) warnings.set(w.code, w.message);
-      else if (h.keepingUp) warnings.clear('ENCODER_SLOW');
-    });
-    session.on('warning', (w) => {
-      deps.log.warn({ code: w.code }, w.message);
-      warnings.set(w.code, w.message);
-    });
-    session.on('error', (err) => {
-      deps.log.error({ code: err.code, err }, `recording error: ${err.message}`);
-      deps.board.patch({ recording: { error: { code: err.code, message: err.message } } });
-    });
+    showSessionInStatus(session, { board: deps.board, log: deps.log, config: deps.config, warnings, ...(deps.liveCheckMs ? { liveCheckMs: deps.liveCheckMs } : {}) });
     session.on('ended', (result) => {
       if (owned === session) owned = null;
       toSelf({ type: 'ended', session, result });
@@ -394,8 +357,4 @@ export function sourceSpec(cfg: Config): SourceSpec {
     ...(c.source === 'v4l2' ? { v4l2InputFormat: v4l2InputFormat(c.inputCodec) } : {}),
     ...(cfg.audio.device ? { audioDevice: cfg.audio.device } : {}),
   };
-}
-
-function round(v: number | null): number | null {
-  return v === null ? null : Math.round(v * 10) / 10;
 }

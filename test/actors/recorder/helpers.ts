@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile as readFileP, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -23,7 +23,6 @@ export async function sha256sum(path: string): Promise<string> {
   return stdout.split(/\s+/)[0]!;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A scripted stand-in for a process: the test drives its stdout/stderr and exit. */
 export class FakeProcess implements RunningProcess {
@@ -188,4 +187,44 @@ export function blockedReadingStdin(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Complete fragments in a fragmented MP4 being written: with the recorder's 1-s GOPs, the
+ * seconds of video on disk. Counts top-level `mdat` boxes that are wholly written.
+ */
+export async function fragmentsIn(path: string): Promise<number> {
+  let buf: Buffer;
+  try {
+    buf = await readFileP(path);
+  } catch {
+    return 0;
+  }
+  let off = 0;
+  let n = 0;
+  while (off + 8 <= buf.length) {
+    let size = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    if (size === 1 && off + 16 <= buf.length) size = Number(buf.readBigUInt64BE(off + 8));
+    if (size < 8 || off + size > buf.length) break;
+    if (type === 'mdat') n++;
+    off += size;
+  }
+  return n;
+}
+
+/** The pids whose parent is `pid` (from /proc). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
