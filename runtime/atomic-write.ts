@@ -37,3 +37,8 @@ export async function fsyncDir(dir: string): Promise<void> {
     await dh.close();
   }
 }
+
+/** Pretty-printed JSON (manifests, state files people read) written with writeFileAtomic. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -10,6 +10,8 @@ import type { Logger } from '../../runtime/logging.js';
 import type { HealthAssessment } from '../health.js';
 import type { HousekeeperMsg } from '../housekeeper.js';
 import { RecordingSession, type SessionResult, type StartResult } from './session.js';
+import { showSessionInStatus } from './session-status.js';
+import { RecorderWarnings } from './warnings.js';
 import type { ProcessRunner } from './runner.js';
 import type { EncoderList } from './encoders.js';
 import { startBlockers, cameraCheck } from './gates.js';
@@ -17,7 +19,7 @@ import { recoverDataDir } from './recovery.js';
 import { grabStill } from './still.js';
 import { runSelfTest, type SelfTestResult } from './selftest.js';
 import type { TonePlayer } from './tone.js';
-import type { SourceSpec } from './command.js';
+import { v4l2InputFormat, type SourceSpec } from './command.js';
 
 export type StartReply =
   | { ok: true; sessionId: string; file: string; startAt: number; firstFrameAt: number; codec: string; codecFallbackReason: string | null }
@@ -74,25 +76,18 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   // Set by init(): callbacks from the session reach the actor through its mailbox.
   let self: Ref<RecorderMsg> | null = null;
   const toSelf = (m: RecorderMsg): void => { if (self) dispatch(self, m); };
+  const warnings = new RecorderWarnings(deps.board);
+  /**
+   * The session this actor is responsible for, from its creation (inside a start that may
+   * still be running) until it has ended. cleanup() ends this one, not the one in the last
+   * state: on a node stop, nact runs cleanup while a start may still be being handled, and
+   * that start's state is not the last state yet.
+   */
+  let owned: RecordingSession | null = null;
+  /** Set by cleanup(): a start still being handled must not arm a timer or a new session. */
+  let closed = false;
   const previewPath = () => join(deps.config().storage.dataDir, '.preview', `${deps.config().camera.id}.jpg`);
   const liveDir = () => join(deps.config().storage.dataDir, '.live', deps.config().camera.id);
-
-  /**
-   * Grandma Mode must never cost the recording: while it runs, CPU load (sampled by the
-   * Housekeeper) above the configured limit twice in a row switches it off for this session.
-   */
-  const watchCpu = (session: RecordingSession): void => {
-    let over = 0;
-    const timer = setInterval(() => {
-      if (!session.liveActive) { if (session.state === 'stopped' || session.state === 'failed') clearInterval(timer); return; }
-      const load = deps.board.snapshot().cpu.loadPercent;
-      const limit = deps.config().live.maxCpuPercent;
-      over = load !== null && load > limit ? over + 1 : 0;
-      if (over >= 2) session.stopLive(`CPU load ${load} % above ${limit} %: live stream switched off to protect the recording`);
-    }, deps.liveCheckMs ?? 2000);
-    timer.unref();
-    session.on('ended', () => clearInterval(timer));
-  };
 
   const publish = (s: State, extra: Partial<Parameters<StatusBoard['patch']>[0]> = {}): void => {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
@@ -100,6 +95,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
 
   const createSession = (state: State, sessionId: string, startAt: number): RecordingSession => {
     const cfg = deps.config();
+    warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED');
     const session = new RecordingSession({
       sessionId, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, startAt,
       dataDir: cfg.storage.dataDir, source: sourceSpec(cfg),
@@ -110,19 +106,12 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
-    session.on('live', (l) => {
-      deps.board.patch({ live: { state: l.active ? 'on' : 'off', reason: l.reason, url: l.active ? '/api/v1/live/live.m3u8' : null } });
-      if (!l.active && l.reason && l.reason !== 'recording stopped') deps.log.warn({ code: 'LIVE_OFF' }, `live stream off: ${l.reason}`);
+    showSessionInStatus(session, { board: deps.board, log: deps.log, config: deps.config, warnings, ...(deps.liveCheckMs ? { liveCheckMs: deps.liveCheckMs } : {}) });
+    session.on('ended', (result) => {
+      if (owned === session) owned = null;
+      toSelf({ type: 'ended', session, result });
     });
-    watchCpu(session);
-    session.on('health', (h) => deps.board.patch({
-      encoder: { fps: round(h.fps), droppedFrames: h.droppedFrames, speed: h.speed, keepingUp: h.keepingUp },
-    }));
-    session.on('error', (err) => {
-      deps.log.error({ code: err.code, err }, `recording error: ${err.message}`);
-      deps.board.patch({ recording: { error: { code: err.code, message: err.message } } });
-    });
-    session.on('ended', (result) => toSelf({ type: 'ended', session, result }));
+    owned = session;
     return session;
   };
 
@@ -134,6 +123,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       started = await session.start();
     } catch (err) {
       const code = (err as RigError).code ?? 'START_FAILED';
+      if (owned === session) owned = null;
       const next: State = { ...state, phase: 'error', session: null, sessionId: null, armed: null };
       publish(next, { recording: { startedAt: null, firstFrameAt: null, file: null, error: { code, message: errorMessage(err) } } });
       return { state: next, reply: { ok: false, code, message: errorMessage(err), reasons: [{ code, message: errorMessage(err) }] } };
@@ -143,8 +133,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       recording: { startedAt: now(), firstFrameAt: started.firstFrameAt, file: started.file, error: null },
       video: { width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: started.codec, bitrateMbps: cfg.video.bitrateMbps },
     });
-    deps.board.setWarnings('recorder', started.codecFallbackReason
-      ? [{ code: 'CODEC_FALLBACK', message: `recording H.264: ${started.codecFallbackReason}` }] : []);
+    if (started.codecFallbackReason) warnings.set('CODEC_FALLBACK', `recording H.264: ${started.codecFallbackReason}`);
     deps.log.info({ sessionId, file: started.file, codec: started.codec, firstFrameAt: started.firstFrameAt }, 'recording started');
     return {
       state: next,
@@ -156,6 +145,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     name: 'recorder',
     init(ref) {
       self = ref;
+      closed = false;
       dispatch(ref, { type: 'recover' });
       return { phase: 'idle', session: null, sessionId: null, armed: null, snapshot: null, selftestRunning: false };
     },
@@ -209,7 +199,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             // Armed: do all the preparation now, so the instant itself only spawns the encoder.
             try {
               await session.prepare();
+              if (closed) throw new RigError('NODE_STOPPING', 'the node is stopping');
             } catch (err) {
+              if (owned === session) owned = null;
+              await session.abandon();
               dispatch(msg.replyTo, { ok: false, code: (err as RigError).code ?? 'START_FAILED', message: errorMessage(err), reasons: [] });
               return state;
             }
@@ -234,6 +227,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
         case 'stop': {
           if (state.phase === 'armed' && state.armed) {
             clearTimeout(state.armed.timer);
+            if (owned === state.armed.session) owned = null;
             await state.armed.session.abandon();
             dispatch(state.armed.replyTo, { ok: false, code: 'START_CANCELLED', message: 'stopped before the start instant', reasons: [] });
             const next: State = { ...state, phase: 'idle', session: null, sessionId: null, armed: null };
@@ -312,12 +306,25 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     },
 
     async cleanup(state) {
+      closed = true;
       if (state.armed) {
         clearTimeout(state.armed.timer);
-        await state.armed.session.abandon();
+        dispatch(state.armed.replyTo, { ok: false, code: 'START_CANCELLED', message: 'the node stopped before the start instant', reasons: [] });
       }
-      // Finalise the file and manifest: this runs on node stop and before a supervised restart.
-      if (state.session) await state.session.stop('node stopping').catch(() => undefined);
+      // Finalise the file and manifest: this runs on node stop and before a supervised restart,
+      // possibly while a start is still being handled (see `owned`).
+      const sessions = new Set([owned, state.session, state.armed?.session].filter((x): x is RecordingSession => x !== null && x !== undefined));
+      owned = null;
+      for (const session of sessions) {
+        try {
+          const result = await session.close('node stopping');
+          if (result?.manifestError) throw result.manifestError;
+        } catch (err) {
+          const message = `recording not finalised at shutdown: ${errorMessage(err)}; it is completed (marked incomplete) when the node starts again`;
+          deps.log.warn({ code: 'FINALISE_FAILED', err }, message);
+          warnings.set('FINALISE_FAILED', message);
+        }
+      }
     },
   };
 
@@ -329,7 +336,13 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       recording: { startedAt: null, firstFrameAt: null, file: null, error: err ? { code: err.code, message: err.message } : null },
       encoder: { fps: null, droppedFrames: null, speed: null, keepingUp: null },
     });
-    if (result.manifestError) deps.log.error({ code: result.manifestError.code }, `final manifest not written: ${result.manifestError.message}`);
+    if (result.manifestError) {
+      deps.log.error({ code: result.manifestError.code }, `final manifest not written: ${result.manifestError.message}`);
+      warnings.set(result.manifestError.code, `${m.file}: ${result.manifestError.message}; free some space, the node completes it when it starts again`);
+    } else {
+      warnings.clear('MANIFEST_WRITE_FAILED');
+    }
+    warnings.clear('ENCODER_SLOW');
     if (err) deps.log.error({ code: err.code, file: m.file }, `recording stopped by itself: ${err.message}`);
     else deps.log.info({ file: m.file, durationS: m.durationS, sha256: m.sha256 }, 'recording stopped');
     return next;
@@ -341,11 +354,7 @@ export function sourceSpec(cfg: Config): SourceSpec {
   return {
     kind: c.source,
     ...(c.device ? { device: c.device } : {}),
-    ...(c.source === 'v4l2' ? { v4l2InputFormat: c.inputCodec } : {}),
+    ...(c.source === 'v4l2' ? { v4l2InputFormat: v4l2InputFormat(c.inputCodec) } : {}),
     ...(cfg.audio.device ? { audioDevice: cfg.audio.device } : {}),
-  } as SourceSpec;
-}
-
-function round(v: number | null): number | null {
-  return v === null ? null : Math.round(v * 10) / 10;
+  };
 }

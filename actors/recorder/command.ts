@@ -6,8 +6,24 @@ import type { ShutterKind } from './shutter.js';
 
 export type SourceKind = 'synthetic' | 'rpicam' | 'v4l2';
 export type VideoCodec = 'h264' | 'h265';
-/** What a V4L2 camera delivers; h264/hevc are stored as they come (no re-encode). */
-export type V4l2InputFormat = 'yuyv422' | 'mjpeg' | 'nv12' | 'h264' | 'hevc';
+/**
+ * ffmpeg's v4l2 `-input_format`: a pixel format (yuyv422, nv12) or a codec name. `rawvideo`
+ * asks for any uncompressed format the camera offers (ffmpeg tries its raw formats in turn);
+ * h264/hevc are stored as they come (no re-encode).
+ */
+export type V4l2InputFormat = 'rawvideo' | 'yuyv422' | 'mjpeg' | 'nv12' | 'h264' | 'hevc';
+
+/** What the config calls a camera's output (`camera.inputCodec`). */
+export type InputCodec = 'raw' | 'h264' | 'hevc' | 'mjpeg';
+
+/**
+ * The config's input codec as ffmpeg's v4l2 demuxer names it. `raw` is not an ffmpeg name
+ * (ffmpeg refuses it: "No such input format: raw"); `rawvideo` is the codec of every
+ * uncompressed format.
+ */
+export function v4l2InputFormat(c: InputCodec): V4l2InputFormat {
+  return c === 'raw' ? 'rawvideo' : c;
+}
 
 export interface SourceSpec {
   kind: SourceKind;

@@ -35,6 +35,12 @@ export const ManifestSchema = z.object({
   softwareVersion: z.string(),
   offloaded: z.boolean(),
   incomplete: z.boolean(),
+  /**
+   * 1 for the first recording of this session on this node, 2 for the next with the same
+   * session id, and so on: each take has its own manifest (see manifestFileName). Absent in
+   * manifests written before takes existed, which are all first takes.
+   */
+  take: z.number().int().positive().optional(),
 
   // Diagnostics (optional so older manifests and other writers stay valid).
   inProgress: z.boolean().optional(),
@@ -69,8 +75,30 @@ export function recordingFileName(sessionId: string, cameraId: string, startedAt
   return `${safeId(sessionId)}_${safeId(cameraId)}_${date}_${time}.mp4`;
 }
 
-export function manifestFileName(sessionId: string, cameraId: string): string {
-  return `${safeId(sessionId)}_${safeId(cameraId)}.json`;
+/**
+ * `{SESSION_ID}_{CAM_ID}.json` for the first take, `{SESSION_ID}_{CAM_ID}_t{N}.json` for take N
+ * ≥ 2: a session id used again on a node never overwrites an earlier take's manifest, and the
+ * common case (one take) keeps the name ARCHITECTURE.md documents.
+ */
+export function manifestFileName(sessionId: string, cameraId: string, take = 1): string {
+  return takeManifestName(`${safeId(sessionId)}_${safeId(cameraId)}`, take);
+}
+
+/** The manifest name of take `take` under a `{SESSION}_{CAM}` prefix. */
+export function takeManifestName(prefix: string, take: number): string {
+  if (!Number.isInteger(take) || take < 1) throw new RangeError(`take must be a positive integer, got ${take}`);
+  return `${prefix}${take === 1 ? '' : `_t${take}`}.json`;
+}
+
+/**
+ * The take a manifest name stands for, given its `{SESSION}_{CAM}` prefix, or null if the name
+ * is not a manifest of that prefix.
+ */
+export function takeOfManifestName(name: string, base: string): number | null {
+  if (name === `${base}.json`) return 1;
+  if (!name.startsWith(`${base}_t`) || !name.endsWith('.json')) return null;
+  const n = name.slice(base.length + 2, -'.json'.length);
+  return /^[1-9]\d{0,5}$/.test(n) && Number(n) >= 2 ? Number(n) : null;
 }
 
 const RECORDING_NAME = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.mp4$/;

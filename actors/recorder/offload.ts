@@ -1,9 +1,10 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RigError } from '../../runtime/errors.js';
-import { writeJsonAtomic } from './atomic-write.js';
+import { writeJsonAtomic } from '../../runtime/atomic-write.js';
 import { ManifestSchema, manifestFileName, type Manifest } from './manifest.js';
 import { listRecordings } from './library.js';
+import { findTakeManifest } from './takes.js';
 
 export interface Confirmation { sessionId: string; cameraId: string; file: string; sha256: string }
 
@@ -13,10 +14,12 @@ export interface Confirmation { sessionId: string; cameraId: string; file: strin
  * the rig never deletes anything that was not verified off the rig.
  */
 export async function confirmOffload(dataDir: string, c: Confirmation, now: () => number): Promise<Manifest> {
-  const path = join(dataDir, manifestFileName(c.sessionId, c.cameraId));
+  // Each take of a session has its own manifest: the one naming this file (takes.ts).
+  const found = await findTakeManifest(dataDir, c.sessionId, c.cameraId, c.file).catch(() => null);
+  const path = found?.path ?? join(dataDir, manifestFileName(c.sessionId, c.cameraId));
   let manifest: Manifest;
   try {
-    manifest = ManifestSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+    manifest = found?.manifest ?? ManifestSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     throw new RigError('NOT_FOUND', `no manifest for session ${c.sessionId} on ${c.cameraId}`, { field: 'sessionId' });
   }
@@ -54,7 +57,7 @@ export async function deleteOffloaded(dataDir: string, now: () => number): Promi
       continue;
     }
     await unlink(video);
-    await writeJsonAtomic(join(dataDir, manifestFileName(m.sessionId, m.cameraId)), { ...m, deletedAt: now() });
+    await writeJsonAtomic(join(dataDir, manifestFileName(m.sessionId, m.cameraId, m.take)), { ...m, deletedAt: now() });
     out.deleted.push({ file: m.file, sizeBytes: size });
     out.freedBytes += size;
   }

@@ -39,7 +39,24 @@ export interface EncoderProcessOptions {
   onError?: (err: RigError) => void;
   /** The shutter's clocks (gated commands only); tests may slow them down. */
   shutterClock?: ShutterClock;
+  /** The watchdog's timer; tests drive it by hand instead of sleeping. */
+  timers?: WatchdogTimers;
 }
+
+/** setTimeout/clearTimeout, as an adapter so the watchdog can be tested without waiting. */
+export interface WatchdogTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: WatchdogTimers = {
+  set: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export class EncoderProcess {
   private ffmpeg: RunningProcess | null = null;
@@ -48,7 +65,7 @@ export class EncoderProcess {
   private stopRequested = false;
   private stopping: Promise<EncoderExit> | null = null;
   private exitPromise: Promise<EncoderExit> | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
+  private watchdog: unknown = null;
   private lastAdvance = { frame: -1, outTimeUs: -1, size: -1 };
   private sawFrame = false;
   private reported: RigError | null = null;
@@ -196,18 +213,17 @@ export class EncoderProcess {
 
   private armWatchdog(ms: number): void {
     this.disarmWatchdog();
-    this.watchdog = setTimeout(() => {
+    this.watchdog = (this.opts.timers ?? realTimers).set(() => {
       this.watchdog = null;
       const what = this.sawFrame ? `no encoder progress for ${ms} ms` : `no first frame within ${ms} ms`;
       this.report(new RigError('ENCODER_STALLED', what, { details: { lastMessages: this.parser.lastMessages() } }));
       // A stalled encoder will not react to `q` reliably; the ladder still ends with SIGKILL.
       void this.stop();
     }, ms);
-    this.watchdog.unref?.();
   }
 
   private disarmWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.watchdog !== null) (this.opts.timers ?? realTimers).clear(this.watchdog);
     this.watchdog = null;
   }
 

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { trimPartialFragment } from './fmp4.js';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeJsonAtomic } from './atomic-write.js';
-import { ManifestSchema, parseRecordingFileName, type Manifest } from './manifest.js';
+import { basename, join } from 'node:path';
+import { writeJsonAtomic } from '../../runtime/atomic-write.js';
+import { ManifestSchema, parseRecordingFileName, takeManifestName, type Manifest } from './manifest.js';
+import { nextTakeAmong } from './takes.js';
 import { probeMedia } from './probe.js';
 import type { ProcessRunner } from './runner.js';
 
@@ -34,18 +35,28 @@ export interface RecoveredFile {
 
 export async function recoverDataDir(dataDir: string, deps: RecoveryDeps): Promise<RecoveredFile[]> {
   const names = await readdir(dataDir);
+  // Every take has its own manifest (takes.ts): a recording's manifest is the one naming it.
+  const byFile = new Map<string, { path: string; manifest: Manifest }>();
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
+    const manifest = await readManifest(join(dataDir, name));
+    if (manifest) byFile.set(manifest.file, { path: join(dataDir, name), manifest });
+  }
+  const taken = [...names];
   const out: RecoveredFile[] = [];
   for (const name of names.filter((n) => n.endsWith('.mp4')).sort()) {
     const parsed = parseRecordingFileName(name, deps.cameraId);
     if (!parsed) continue; // not ours (e.g. a file someone copied here)
-    const manifestPath = join(dataDir, parsed.manifestName);
-    const existing = await readManifest(manifestPath);
-    if (existing && existing.file === name && !existing.inProgress) continue;
-    if (existing && existing.file !== name) continue; // the manifest belongs to another take
+    const existing = byFile.get(name) ?? null;
+    if (existing && !existing.manifest.inProgress) continue;
+    // No manifest names this file: it gets the next free take of its session.
+    const prefix = parsed.manifestName.replace(/\.json$/, '');
+    const take = existing?.manifest.take ?? nextTakeAmong(taken, prefix);
+    const manifestPath = existing?.path ?? join(dataDir, takeManifestName(prefix, take));
+    taken.push(basename(manifestPath));
     try {
-      const manifest = await rebuild(join(dataDir, name), name, parsed, existing, deps);
-      await writeJsonAtomic(manifestPath, manifest);
-      out.push({ file: name, manifestPath, manifest, error: null });
+      const manifest = await rebuild(join(dataDir, name), name, parsed, existing?.manifest ?? null, deps);
+      await writeJsonAtomic(manifestPath, { ...manifest, take });
+      out.push({ file: name, manifestPath, manifest: { ...manifest, take }, error: null });
     } catch (err) {
       out.push({ file: name, manifestPath, manifest: null, error: err instanceof Error ? err.message : String(err) });
     }

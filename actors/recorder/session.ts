@@ -1,178 +1,62 @@
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../../runtime/atomic-write.js';
 import { RigError } from '../../runtime/errors.js';
-import { writeJsonAtomic } from './atomic-write.js';
-import { buildEncoderCommand, buildLiveCommand, hasShutter, type EncoderCommand, type RecordingSettings, type VideoCodec } from './command.js';
-import type { EncoderList } from './encoders.js';
-import { HashingWriter, type HashResult, type WriterFs } from './hashing-writer.js';
-import { manifestFileName, recordingFileName, type Manifest } from './manifest.js';
-import { EncoderProcess, type EncoderExit } from './process.js';
+import { hasShutter, type VideoCodec } from './command.js';
+import { chooseCodec, fallbackBeforeFirstFrame, fallbackWhileRecording } from './codec-fallback.js';
+import { refineFirstFrame } from './first-frame.js';
+import { manifestFileName, recordingFileName } from './manifest.js';
+import { Pipeline, type PipelineHandlers } from './pipeline.js';
 import type { ProgressSnapshot } from './progress.js';
-import { PreviewProcess, TapProcess } from './preview.js';
-import type { ProcessRunner } from './runner.js';
+import { takeReserve } from './reserve.js';
+import { buildManifest, writeFinalManifest, type ManifestFacts } from './session-manifest.js';
+import type { SessionDeps, SessionEvents, SessionOptions, SessionResult, SessionState, StartResult } from './session-types.js';
+import { nextTake } from './takes.js';
+
+export type { Clock, LiveState, SessionDeps, SessionEvents, SessionHealth, SessionOptions, SessionResult, SessionState, StartResult } from './session-types.js';
+export { takeReserve, releaseReserve } from './reserve.js';
 
 /**
  * One recording on one node, from spawn to final manifest. The actor owns a session; the
- * session owns the encoder, the file and the manifest.
+ * session owns its pipeline (pipeline.ts), the file and the manifest.
  *
  * firstFrameAt: a camera with a shutter (synthetic, rpicam; see shutter.ts) is started when
  * the node is armed and released at startAt; firstFrameAt is when its shutter opened, to a
- * fraction of a ms (for rpicam, the next sensor frame follows within one frame interval).
+ * fraction of a ms. Without a shutter (v4l2) the encoder is spawned at the instant and
+ * firstFrameAt is estimated from its progress reports (first-frame.ts): provisional when
+ * start() resolves, refined over the first seconds; the manifest carries the refined value.
  *
- * Without a shutter (v4l2), the encoder is spawned at the instant and firstFrameAt is
- * estimated: for a live (real-time) source, frame timestamps advance with the wall clock,
- * so every progress report gives an estimate `receivedAt − out_time`, where out_time is the
- * timestamp of the last muxed frame counted from the first one. Each report arrives after its
- * frame was captured (encode + pipe + report latency), so every estimate is late by that
- * latency and never early; the minimum over the first reports is therefore the tightest
- * bound, typically within a frame or two of the true capture of frame 0. It is clamped to not
- * precede the spawn. The value is provisional when start() resolves (first report) and
- * tightens over the first `firstFrameWindowMs`; the manifest carries the refined value.
+ * Any interleaving of start(), stop(), abandon() and close() ends with no encoder left
+ * running: a stop during a start waits for the start to settle and then finishes it.
  */
-
-export interface Clock {
-  now(): number;
-}
-
-/** `codec` is the preferred one; h265 falls back to h264 when libx265 is missing or fails early. */
-export interface SessionOptions extends RecordingSettings {
-  sessionId: string;
-  cameraId: string;
-  cameraPosition: string;
-  /** The rig-agreed start instant, epoch ms. */
-  startAt: number;
-  dataDir: string;
-  softwareVersion: string;
-  snapshot: string | null;
-  /** Stop by itself this long after the first frame; null = until stop(). */
-  plannedDurationS?: number | null;
-  tune?: string | null;
-  /** Where the preview JPEG goes; null = no preview. */
-  previewPath?: string | null;
-  /** Grandma Mode: a low-resolution HLS live stream into this directory; null = off. */
-  live?: { dir: string; height: number; bitrateMbps: number } | null;
-  previewEveryS?: number;
-  /** An h265 failure this soon after spawn is treated as "HEVC does not work here". */
-  codecFallbackWindowMs?: number;
-  startTimeoutMs?: number;
-  stallTimeoutMs?: number;
-  stopGraceMs?: number;
-  killGraceMs?: number;
-  fsyncIntervalMs?: number;
-  firstFrameWindowMs?: number;
-}
-
-export interface SessionDeps {
-  runner: ProcessRunner;
-  encoders: EncoderList;
-  clock: Clock;
-  writerFs?: WriterFs;
-  ffmpegPath?: string;
-  rpicamPath?: string;
-}
-
-export type SessionState = 'idle' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
-
-export interface SessionHealth {
-  at: number;
-  frame: number;
-  /** Frames per second encoded over the last few seconds. */
-  fps: number | null;
-  targetFps: number;
-  keepingUp: boolean | null;
-  speed: number | null;
-  droppedFrames: number;
-  dupFrames: number;
-  bitrateKbps: number | null;
-  sizeBytes: number;
-  durationS: number;
-}
-
-export interface StartResult {
-  file: string;
-  filePath: string;
-  codec: VideoCodec;
-  firstFrameAt: number;
-  codecFallbackReason: string | null;
-}
-
-export interface SessionResult {
-  manifest: Manifest;
-  manifestPath: string;
-  filePath: string;
-  /** Set when the final manifest could not be written (the in-progress one is still there). */
-  manifestError: RigError | null;
-}
-
-export interface SessionEvents {
-  health: (h: SessionHealth) => void;
-  error: (err: RigError) => void;
-  /** The session ended, asked for or not. */
-  ended: (r: SessionResult) => void;
-  /** The Grandma Mode live stream went on or off (with why). */
-  live: (state: LiveState) => void;
-}
-
-export interface LiveState { active: boolean; reason: string | null }
-
-interface Attempt {
-  codec: VideoCodec;
-  cmd: EncoderCommand;
-  encoder: EncoderProcess;
-  writer: HashingWriter;
-  preview: PreviewProcess | null;
-  live: TapProcess | null;
-  /** When this attempt began capturing: its spawn, or for a gated pipeline its shutter opening. */
-  captureFrom: number;
-  firstFrameAt: number | null;
-  /** The first frame came out of the encoder. */
-  firstOut: boolean;
-  /** Being thrown away (superseded start, HEVC fallback): its taps' complaints are moot. */
-  discarded: boolean;
-  last: ProgressSnapshot | null;
-  failure: RigError | null;
-  /** Settles on the first frame or the first failure, whichever comes first. */
-  ready: Promise<RigError | null>;
-  settleReady: (v: RigError | null) => void;
-  window: Array<{ at: number; frame: number }>;
-}
-
-const RESERVE_BYTES = 1024 * 1024;
-const reservePath = (dir: string, cameraId: string): string => join(dir, `.manifest-reserve-${cameraId}`);
-
-/**
- * A small file set aside while recording so the final manifest can still be written
- * when the recording itself filled the disk ("never lose a manifest").
- */
-export async function takeReserve(dir: string, cameraId: string): Promise<void> {
-  await writeFile(reservePath(dir, cameraId), Buffer.alloc(RESERVE_BYTES)).catch(() => undefined);
-}
-
-export async function releaseReserve(dir: string, cameraId: string): Promise<void> {
-  await unlink(reservePath(dir, cameraId)).catch(() => undefined);
-}
-
-export class RecordingSession {
+export class RecordingSession extends EventEmitter<SessionEvents> {
   private stateValue: SessionState = 'idle';
-  private attempt: Attempt | null = null;
+  private attempt: Pipeline | null = null;
   private codecFallbackReason: string | null = null;
   private startedAt: number | null = null;
   private fileName = '';
-  private readonly listeners: { [K in keyof SessionEvents]: Set<SessionEvents[K]> } = {
-    health: new Set(),
-    error: new Set(),
-    ended: new Set(),
-    live: new Set(),
-  };
+  private takeValue = 1;
   private readonly errors: RigError[] = [];
   private ending: Promise<SessionResult> | null = null;
+  private starting: Promise<StartResult> | null = null;
+  /** A fallback relaunch in flight: finishing waits for it, so it cannot start an orphan. */
+  private relaunching: Promise<void> | null = null;
   private plannedTimer: NodeJS.Timeout | null = null;
   private prepared: Promise<void> | null = null;
   private preparedCodec: VideoCodec | null = null;
   /** A pipeline started by prepare(), waiting for its shutter to open at startAt. */
-  private primed: Attempt | null = null;
+  private primed: Pipeline | null = null;
+  private readonly handlers: PipelineHandlers = {
+    onProgress: (p, snap, at) => this.onProgress(p, snap, at),
+    onError: (p, err) => this.onAttemptError(p, err),
+    onPreviewDropped: (_p, reason) => this.tell('error', new RigError('PREVIEW_DROPPED', reason)),
+    onLiveDropped: (_p, reason) => this.tell('live', { active: false, reason }),
+  };
 
-  constructor(private readonly opts: SessionOptions, private readonly deps: SessionDeps) {}
+  constructor(private readonly opts: SessionOptions, private readonly deps: SessionDeps) {
+    super();
+  }
 
   get state(): SessionState {
     return this.stateValue;
@@ -182,8 +66,13 @@ export class RecordingSession {
     return join(this.opts.dataDir, this.fileName);
   }
 
+  /** This take's manifest: `{SESSION}_{CAM}.json` for the first, `…_t{N}.json` after (manifest.ts). */
   get manifestPath(): string {
-    return join(this.opts.dataDir, manifestFileName(this.opts.sessionId, this.opts.cameraId));
+    return join(this.opts.dataDir, manifestFileName(this.opts.sessionId, this.opts.cameraId, this.takeValue));
+  }
+
+  get take(): number {
+    return this.takeValue;
   }
 
   get firstFrameAt(): number | null {
@@ -194,20 +83,19 @@ export class RecordingSession {
     return this.attempt?.codec ?? null;
   }
 
-  on<K extends keyof SessionEvents>(event: K, fn: SessionEvents[K]): () => void {
-    this.listeners[event].add(fn);
-    return () => this.listeners[event].delete(fn);
+  /** The running encoder's pid (ffmpeg), for diagnostics and tests. */
+  get encoderPid(): number | null {
+    return this.attempt?.encoder.pid ?? null;
   }
 
   /**
-   * Everything a start needs ahead of the instant: directory, encoder probe, the first
-   * in-progress manifest and, for a camera with a shutter (synthetic, rpicam), the running
-   * pipeline itself, whose shutter then opens on its own timer at startAt, whatever the node
-   * is busy with. Done when a node is armed; start() calls it if needed.
+   * Everything a start needs ahead of the instant: directory, take number, encoder probe, the
+   * first in-progress manifest and, for a camera with a shutter (synthetic, rpicam), the
+   * running pipeline itself, whose shutter then opens on its own timer at startAt, whatever
+   * the node is busy with. Done when a node is armed; start() calls it if needed.
    */
   async prepare(): Promise<void> {
-    if (this.prepared) return this.prepared;
-    this.prepared = this.doPrepare();
+    this.prepared ??= this.doPrepare();
     return this.prepared;
   }
 
@@ -216,9 +104,9 @@ export class RecordingSession {
     if (this.stateValue !== 'idle') return;
     this.stateValue = 'stopped';
     await this.prepared?.catch(() => undefined);
-    if (this.primed) await this.discard(this.primed);
+    if (this.primed) await this.primed.discard();
     this.primed = null;
-    await unlink(this.manifestPath).catch(() => undefined);
+    if (this.prepared) await unlink(this.manifestPath).catch(() => undefined);
   }
 
   private async doPrepare(): Promise<void> {
@@ -227,26 +115,23 @@ export class RecordingSession {
     this.startedAt = Math.max(deps.clock.now(), opts.startAt);
     this.fileName = recordingFileName(opts.sessionId, opts.cameraId, this.startedAt);
     await mkdir(opts.dataDir, { recursive: true });
+    this.takeValue = await nextTake(opts.dataDir, opts.sessionId, opts.cameraId);
     // Off the start path: a start instant shared by the rig must not wait for this write.
-    void takeReserve(opts.dataDir, opts.cameraId);
+    void takeReserve(opts.dataDir, opts.cameraId).then((failed) => { if (failed) this.tell('warning', failed); });
 
-    let codec = opts.codec;
-    if (!this.copies && codec === 'h265' && !(await deps.encoders.has('libx265'))) {
-      codec = 'h264';
-      this.codecFallbackReason = 'libx265 is not available in this ffmpeg build';
-    }
-    if (!this.copies && codec === 'h264' && !(await deps.encoders.has('libx264'))) {
+    const choice = await chooseCodec(opts.codec, this.copies, deps.encoders).catch((err: unknown) => {
       this.stateValue = 'failed';
-      throw new RigError('ENCODER_UNAVAILABLE', 'neither libx265 nor libx264 is available in this ffmpeg build');
-    }
-    this.preparedCodec = codec;
+      throw err;
+    });
+    this.codecFallbackReason = choice.reason;
+    this.preparedCodec = choice.codec;
     // Written before the recording file exists, so a crash at any later point leaves a
     // manifest that recovery can complete.
-    await writeJsonAtomic(this.manifestPath, this.buildManifest(null, { inProgress: true, codec }));
+    await writeJsonAtomic(this.manifestPath, this.manifest(choice.codec, null));
     if (hasShutter(opts.source.kind) && this.stateValue === 'idle') {
-      const a = await this.launch(codec);
-      this.primed = a;
-      void a.encoder.openShutter(opts.startAt);
+      const p = await this.launch(choice.codec);
+      this.primed = p;
+      void p.encoder.openShutter(opts.startAt);
     }
   }
 
@@ -254,26 +139,36 @@ export class RecordingSession {
     return this.opts.source.kind === 'v4l2' && ['h264', 'hevc'].includes(this.opts.source.v4l2InputFormat ?? '');
   }
 
-  async start(): Promise<StartResult> {
-    if (this.stateValue !== 'idle') throw new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
+  start(): Promise<StartResult> {
+    if (this.stateValue !== 'idle' || this.starting) return Promise.reject(this.notIdle());
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private notIdle(): RigError {
+    return this.stateValue === 'stopped' && !this.ending
+      ? new RigError('SESSION_CLOSED', 'session was abandoned before it started')
+      : new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
+  }
+
+  private async doStart(): Promise<StartResult> {
     await this.prepare();
-    if (this.stateValue !== 'idle') throw new RigError('SESSION_ALREADY_STARTED', `session is ${this.stateValue}`);
+    if (this.stateValue !== 'idle') throw this.notIdle();
     this.stateValue = 'starting';
     const { opts } = this;
-    const copies = this.copies;
-    let codec = this.preparedCodec!;
-
+    let codec = this.preparedCodec ?? opts.codec;
     for (;;) {
-      const attempt = this.primed ?? (await this.launch(codec));
+      const p = this.primed ?? (await this.launch(codec));
       this.primed = null;
       // Already scheduled for startAt when primed; a relaunch opens at once.
-      await this.openShutter(attempt, opts.startAt);
-      const failure = await attempt.ready;
+      await p.openShutter(opts.startAt);
+      const failure = await p.ready;
       if (!failure) break;
-      await this.discard(attempt);
-      if (codec === 'h265' && !copies) {
-        codec = 'h264';
-        this.codecFallbackReason = `libx265 failed before the first frame: ${failure.message}`;
+      await p.discard();
+      const next = fallbackBeforeFirstFrame(codec, this.copies, failure);
+      if (next) {
+        codec = next.codec;
+        this.codecFallbackReason = next.reason;
         continue;
       }
       this.stateValue = 'failed';
@@ -286,8 +181,8 @@ export class RecordingSession {
     const a = this.attempt!;
     // Again with the provisional firstFrameAt and the real codec, so a crash keeps them.
     // Awaited so this write can never land after the final manifest's.
-    await writeJsonAtomic(this.manifestPath, this.buildManifest(null, { inProgress: true, codec: a.codec })).catch((err: unknown) =>
-      this.emit('error', new RigError('MANIFEST_WRITE_FAILED', `in-progress manifest not updated: ${String(err)}`)),
+    await writeJsonAtomic(this.manifestPath, this.manifest(a.codec, null)).catch((err: unknown) =>
+      this.tell('error', new RigError('MANIFEST_WRITE_FAILED', `in-progress manifest not updated: ${String(err)}`)),
     );
     this.stateValue = 'recording';
     if (opts.plannedDurationS) {
@@ -300,95 +195,46 @@ export class RecordingSession {
       codec: a.codec,
       firstFrameAt: a.firstFrameAt!,
       codecFallbackReason: this.codecFallbackReason,
+      take: this.takeValue,
     };
   }
 
-  /** Stops the encoder, finishes the file and writes the final manifest. Idempotent. */
+  /**
+   * Stops the encoder, finishes the file and writes the final manifest. Idempotent. A stop
+   * during start() waits for it and then finishes what it started; if the start failed, there
+   * is nothing to stop and it rejects with the start's error.
+   */
   stop(reason = 'requested'): Promise<SessionResult> {
-    if (this.stateValue === 'idle' || this.stateValue === 'starting') {
+    if (this.starting && (this.stateValue === 'idle' || this.stateValue === 'starting')) {
+      return this.starting.then(() => this.finish(reason, null));
+    }
+    if (this.stateValue !== 'recording' && !this.ending) {
       return Promise.reject(new RigError('SESSION_NOT_RECORDING', `session is ${this.stateValue}`));
     }
     return this.finish(reason, null);
   }
 
-  private async launch(codec: VideoCodec): Promise<Attempt> {
-    const { opts, deps } = this;
-    const cmd = buildEncoderCommand({
-      source: opts.source,
-      width: opts.width,
-      height: opts.height,
-      fps: opts.fps,
-      codec,
-      bitrateMbps: opts.bitrateMbps,
-      audio: opts.audio,
-      ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
-      ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
-      ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}),
-      ...(deps.rpicamPath ? { rpicamPath: deps.rpicamPath } : {}),
-    });
-    let settleReady!: (v: RigError | null) => void;
-    const ready = new Promise<RigError | null>((resolve) => (settleReady = resolve));
-    const preview = opts.previewPath
-      ? new PreviewProcess({
-          runner: deps.runner,
-          previewPath: opts.previewPath,
-          ...(opts.previewEveryS !== undefined ? { everyS: opts.previewEveryS } : {}),
-          ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}),
-          onDropped: (reason) => { if (!attempt.discarded) this.emit('error', new RigError('PREVIEW_DROPPED', reason)); },
-        })
-      : null;
-    const live = opts.live
-      ? new TapProcess({
-          runner: deps.runner,
-          name: 'live stream',
-          argv: buildLiveCommand({ ...opts.live, fps: opts.fps, audio: opts.audio, ...(deps.ffmpegPath ? { ffmpegPath: deps.ffmpegPath } : {}) }),
-          onDropped: (reason) => { if (!attempt.discarded) this.emit('live', { active: false, reason }); },
-        })
-      : null;
-    const attempt: Attempt = {
-      codec: cmd.codec, cmd, preview, live, captureFrom: deps.clock.now(), firstFrameAt: null, firstOut: false, discarded: false, last: null, failure: null,
-      ready, settleReady, window: [],
-      encoder: new EncoderProcess(cmd, {
-        runner: deps.runner,
-        now: () => deps.clock.now(),
-        ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
-        ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
-        ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
-        ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
-        onProgress: (snap, at) => this.onProgress(attempt, snap, at),
-        onError: (err) => this.onAttemptError(attempt, err),
-      }),
-      writer: null as unknown as HashingWriter,
-    };
-    this.attempt = attempt;
-    const stdout = attempt.encoder.start();
-    attempt.writer = new HashingWriter({
-      path: this.filePath,
-      source: stdout,
-      ...(deps.writerFs ? { fs: deps.writerFs } : {}),
-      ...(opts.fsyncIntervalMs !== undefined ? { syncIntervalMs: opts.fsyncIntervalMs } : {}),
-      now: () => deps.clock.now(),
-      onError: (err) => this.onAttemptError(attempt, err),
-      ...(preview || live ? { onChunk: (c: Buffer) => { preview?.feed(c); live?.feed(c); } } : {}),
-    });
-    try {
-      await attempt.writer.open();
-    } catch (err) {
-      const e = err instanceof RigError ? err : new RigError('WRITE_FAILED', String(err));
-      attempt.failure = e;
-      // Nothing drains stdout now; the stop ladder ends with SIGKILL if ffmpeg is blocked.
-      stdout.resume();
-      await attempt.encoder.stop();
-      settleReady(e);
-      return attempt;
+  /**
+   * Ends the session whatever it is doing (node shutdown): an armed one is abandoned, a
+   * starting one is finished once started, a recording one is finished. Resolves with the
+   * final result, or null when nothing was recorded; never leaves an encoder running.
+   */
+  async close(reason: string): Promise<SessionResult | null> {
+    if (this.stateValue === 'idle' && !this.starting) {
+      await this.abandon();
+      return null;
     }
-    preview?.start();
-    if (live) {
-      await mkdir(opts.live!.dir, { recursive: true }).catch(() => undefined);
-      live.start();
-      // A primed pipeline is not live yet: 'live' goes on with its first frame (onProgress).
-    }
-    return attempt;
+    if (this.starting) await this.starting.catch(() => undefined);
+    if (this.stateValue === 'recording') return this.finish(reason, null);
+    return this.ending;
+  }
+
+  /** Spawns a pipeline and makes it the current one: only its callbacks count (see onProgress). */
+  private async launch(codec: VideoCodec): Promise<Pipeline> {
+    const p = new Pipeline(codec, this.filePath, this.opts, this.deps, this.handlers);
+    this.attempt = p;
+    await p.open();
+    return p;
   }
 
   /** Switches the live stream off (e.g. the CPU is needed by the recording); the recording goes on. */
@@ -401,103 +247,68 @@ export class RecordingSession {
     return this.attempt?.live?.running ?? false;
   }
 
-  private onProgress(a: Attempt, snap: ProgressSnapshot, at: number): void {
-    if (a !== this.attempt) return;
-    a.last = snap;
+  private onProgress(p: Pipeline, snap: ProgressSnapshot, at: number): void {
+    if (p !== this.attempt) return;
+    p.last = snap;
     const frame = snap.frame ?? 0;
     if (frame > 0 && snap.outTimeUs !== null && snap.outTimeUs >= 0) {
-      if (!a.firstOut && a.live?.running) this.emit('live', { active: true, reason: null });
-      a.firstOut = true;
-      const windowMs = this.opts.firstFrameWindowMs ?? 10_000;
+      if (!p.firstOut && p.live?.running) this.tell('live', { active: true, reason: null });
+      p.firstOut = true;
       // A shutter knows when it released the first frame; otherwise it is estimated.
-      if (!a.cmd.shutter && (a.firstFrameAt === null || at - a.captureFrom <= windowMs)) {
-        const estimate = Math.max(a.captureFrom, at - snap.outTimeUs / 1000);
-        a.firstFrameAt = a.firstFrameAt === null ? estimate : Math.min(a.firstFrameAt, estimate);
+      if (!p.cmd.shutter) {
+        p.firstFrameAt = refineFirstFrame(p.firstFrameAt, {
+          captureFrom: p.captureFrom, receivedAt: at, outTimeUs: snap.outTimeUs, windowMs: this.opts.firstFrameWindowMs ?? 10_000,
+        });
       }
-      a.settleReady(null);
+      p.settleReady(null);
     }
-    a.window.push({ at, frame });
-    while (a.window.length > 2 && at - a.window[0]!.at > 5000) a.window.shift();
-    this.emit('health', this.health(a, at));
+    p.rate.push(at, frame);
+    this.tell('health', p.rate.health(p.last, at, this.opts.fps, p.writer.bytesWritten));
   }
 
-  private health(a: Attempt, at: number): SessionHealth {
-    const s = a.last;
-    const first = a.window[0];
-    const span = first ? (at - first.at) / 1000 : 0;
-    const fps = first && span >= 0.9 ? ((s?.frame ?? 0) - first.frame) / span : (s?.fps ?? null);
-    const speed = s?.speed ?? null;
-    const target = this.opts.fps;
-    // Judged only once a second of history exists: the first reports include start-up.
-    const keepingUp = fps === null || span < 0.9 ? null : fps >= target * 0.95 && (speed === null || speed >= 0.95);
-    return {
-      at,
-      frame: s?.frame ?? 0,
-      fps,
-      targetFps: target,
-      keepingUp,
-      speed,
-      droppedFrames: s?.dropFrames ?? 0,
-      dupFrames: s?.dupFrames ?? 0,
-      bitrateKbps: s?.bitrateKbps ?? null,
-      sizeBytes: a.writer?.bytesWritten ?? 0,
-      durationS: Math.max(0, (s?.outTimeUs ?? 0) / 1e6),
-    };
-  }
-
-  private onAttemptError(a: Attempt, err: RigError): void {
-    if (a !== this.attempt || a.failure) return;
-    a.failure = err;
-    if (!a.firstOut) {
+  private onAttemptError(p: Pipeline, err: RigError): void {
+    if (p !== this.attempt || p.failure || p.discarded) return;
+    p.failure = err;
+    if (!p.firstOut) {
       // Still in start(): start() decides between fallback and failure.
-      void a.encoder.stop().then(() => a.settleReady(err));
+      void p.encoder.stop().then(() => p.settleReady(err));
       return;
     }
-    const withinWindow = this.deps.clock.now() - a.captureFrom < (this.opts.codecFallbackWindowMs ?? 3000);
-    // Only an encoder failure says "HEVC does not work here"; a full disk must never be
-    // answered by discarding what was written and starting over.
-    const encoderFault = err.code === 'ENCODER_EXITED' || err.code === 'ENCODER_STALLED';
-    if (a.codec === 'h265' && encoderFault && withinWindow && this.stateValue === 'recording') {
-      void this.restartAsH264(a, err);
+    const fallback = this.stateValue === 'recording'
+      ? fallbackWhileRecording({
+          codec: p.codec, failure: err, elapsedMs: this.deps.clock.now() - p.captureFrom, windowMs: this.opts.codecFallbackWindowMs ?? 3000,
+        })
+      : null;
+    if (fallback) {
+      this.restartAsH264(p, fallback.reason);
       return;
     }
     this.errors.push(err);
-    this.emit('error', err);
+    this.tell('error', err);
     if (this.stateValue === 'recording') void this.finish(err.code, err);
   }
 
   /** HEVC died in its first seconds: the few seconds it wrote are discarded, not mixed in. */
-  private async restartAsH264(a: Attempt, err: RigError): Promise<void> {
-    this.codecFallbackReason = `libx265 failed ${Math.round((this.deps.clock.now() - a.captureFrom) / 100) / 10} s after start: ${err.message}`;
-    this.emit('error', new RigError('CODEC_FALLBACK', this.codecFallbackReason));
-    await this.discard(a);
-    const next = await this.launch('h264');
-    // The new file starts now: its first frame is this shutter's, not the discarded one's.
-    await this.openShutter(next, this.deps.clock.now());
-    const failure = await next.ready;
-    if (failure && this.attempt === next && this.stateValue === 'recording') {
-      this.errors.push(failure);
-      this.emit('error', failure);
-      void this.finish(failure.code, failure);
-    }
-  }
-
-  /** Opens a gated attempt's shutter at `at` (or at once): its first frame is then known. */
-  private async openShutter(a: Attempt, at: number): Promise<void> {
-    if (!a.cmd.shutter) return;
-    const opened = await a.encoder.openShutter(at);
-    if (opened === null) return; // stopped before it opened: ready says why
-    a.firstFrameAt = opened;
-    a.captureFrom = this.deps.clock.now();
-  }
-
-  private async discard(a: Attempt): Promise<void> {
-    a.discarded = true;
-    await a.encoder.stop().catch(() => undefined);
-    await a.writer?.done.catch(() => undefined);
-    await a.preview?.stop();
-    await a.live?.stop();
-    await unlink(this.filePath).catch(() => undefined);
+  private restartAsH264(p: Pipeline, reason: string): void {
+    this.codecFallbackReason = reason;
+    this.tell('error', new RigError('CODEC_FALLBACK', reason));
+    const relaunch = (async (): Promise<Pipeline | null> => {
+      await p.discard();
+      if (this.stateValue !== 'recording') return null; // stopped meanwhile: nothing to restart
+      const next = await this.launch('h264');
+      // The new file starts now: its first frame is this shutter's, not the discarded one's.
+      await next.openShutter(this.deps.clock.now());
+      return next;
+    })();
+    this.relaunching = relaunch.then(() => undefined, () => undefined);
+    void relaunch.then(async (next) => {
+      const failure = next ? await next.ready : null;
+      if (next && failure && this.attempt === next && this.stateValue === 'recording') {
+        this.errors.push(failure);
+        this.tell('error', failure);
+        void this.finish(failure.code, failure);
+      }
+    }, () => undefined);
   }
 
   private finish(reason: string, failure: RigError | null): Promise<SessionResult> {
@@ -508,94 +319,48 @@ export class RecordingSession {
   private async doFinish(reason: string, failure: RigError | null): Promise<SessionResult> {
     if (this.plannedTimer) clearTimeout(this.plannedTimer);
     this.stateValue = 'stopping';
+    // A fallback relaunch decides which pipeline is current: wait until it has launched
+    // (not until its first frame), so the stop reaches the pipeline that is running.
+    await this.relaunching;
     const a = this.attempt!;
-    const exit: EncoderExit = await a.encoder.stop();
-    let hash: HashResult | null = null;
-    let writeError: RigError | null = null;
-    try {
-      hash = await a.writer.done;
-    } catch (err) {
-      writeError = err instanceof RigError ? err : new RigError('WRITE_FAILED', String(err));
-      hash = a.writer.partialResult;
-    }
-    await a.preview?.stop();
-    if (a.live) {
-      await a.live.stop();
-      this.emit('live', { active: false, reason: 'recording stopped' });
-    }
+    const { exit, hash, writeError } = await a.end();
+    if (a.live) this.tell('live', { active: false, reason: 'recording stopped' });
     const stoppedAt = this.deps.clock.now();
     const problem = failure ?? exit.error ?? writeError;
     if (problem && !this.errors.includes(problem)) this.errors.push(problem);
-    const manifest = this.buildManifest(hash, {
-      inProgress: false,
-      codec: a.codec,
-      stopReason: reason,
-      stoppedAt,
-      incomplete: problem !== null,
-      exit,
-    });
+    const manifest = this.manifest(a.codec, { hash, final: { stopReason: reason, stoppedAt, incomplete: problem !== null, exit } });
     let manifestError: RigError | null = null;
     try {
-      await writeJsonAtomic(this.manifestPath, manifest).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOSPC' && err.code !== 'EDQUOT') throw err;
-        // The disk filled up: give back the space reserved at start for exactly this write.
-        await releaseReserve(this.opts.dataDir, this.opts.cameraId);
-        await writeJsonAtomic(this.manifestPath, manifest);
-      });
+      await writeFinalManifest(this.manifestPath, manifest, { dataDir: this.opts.dataDir, cameraId: this.opts.cameraId });
     } catch (err) {
       // Typically the same full disk; the in-progress manifest stays and recovery completes it.
       manifestError = new RigError('MANIFEST_WRITE_FAILED', `final manifest not written: ${String(err)}`, { cause: err });
-      this.emit('error', manifestError);
+      this.tell('error', manifestError);
     }
     this.stateValue = problem ? 'failed' : 'stopped';
     const result: SessionResult = { manifest, manifestPath: this.manifestPath, filePath: this.filePath, manifestError };
-    this.emit('ended', result);
+    this.tell('ended', result);
     return result;
   }
 
-  private buildManifest(
-    hash: HashResult | null,
-    o: { inProgress: boolean; codec: VideoCodec; stopReason?: string; stoppedAt?: number; incomplete?: boolean; exit?: EncoderExit },
-  ): Manifest {
-    const { opts } = this;
+  private manifest(codec: VideoCodec, end: { hash: ManifestFacts['hash']; final: ManifestFacts['final'] } | null) {
     const a = this.attempt;
-    const last = a?.last ?? null;
-    const fps = last?.fps ?? null;
-    return {
-      file: this.fileName,
-      sessionId: opts.sessionId,
-      cameraId: opts.cameraId,
-      cameraPosition: opts.cameraPosition,
-      startAt: opts.startAt,
-      firstFrameAt: a?.firstFrameAt ?? null,
-      offsetMs: null,
-      // The last muxed timestamp: what a player will show, not the wall time we ran.
-      durationS: Math.max(0, Math.round((last?.outTimeUs ?? 0) / 1000) / 1000),
-      video: { width: opts.width, height: opts.height, fps: opts.fps, codec: o.codec, bitrateMbps: opts.bitrateMbps },
-      droppedFrames: Math.max(0, last?.dropFrames ?? 0),
-      sha256: hash?.sha256 ?? null,
-      sizeBytes: hash?.sizeBytes ?? 0,
-      snapshot: opts.snapshot,
-      softwareVersion: opts.softwareVersion,
-      offloaded: false,
-      incomplete: o.inProgress ? true : (o.incomplete ?? false),
-      inProgress: o.inProgress,
-      stopReason: o.stopReason ?? null,
-      startedAt: this.startedAt ?? 0,
-      stoppedAt: o.stoppedAt ?? null,
-      codecFallbackReason: this.codecFallbackReason,
-      encoder: { avgFps: fps, speed: last?.speed ?? null, frames: last?.frame ?? null },
-      errors: this.errors.map((e) => ({ code: e.code, message: e.message })),
-    };
+    return buildManifest({
+      opts: this.opts, file: this.fileName, take: this.takeValue, startedAt: this.startedAt,
+      firstFrameAt: a?.firstFrameAt ?? null, last: a?.last ?? null, codec,
+      codecFallbackReason: this.codecFallbackReason, errors: this.errors,
+      hash: end?.hash ?? null, final: end?.final ?? null,
+    });
   }
 
-  private emit<K extends keyof SessionEvents>(event: K, ...args: Parameters<SessionEvents[K]>): void {
-    for (const fn of this.listeners[event]) {
-      try {
-        (fn as (...a: Parameters<SessionEvents[K]>) => void)(...args);
-      } catch {
-        // A listener's bug must not take the recording down; the actor logs its own errors.
-      }
+  /** Tells the listeners; a listener's bug must not take the recording down (the actor logs its own). */
+  private tell<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): void {
+    // An 'error' nobody listens to would throw (EventEmitter's rule); the manifest keeps it anyway.
+    if (event === 'error' && this.listenerCount('error') === 0) return;
+    try {
+      (this.emit as (e: K, ...a: SessionEvents[K]) => boolean)(event, ...args);
+    } catch {
+      // see above
     }
   }
 }

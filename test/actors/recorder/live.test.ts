@@ -8,7 +8,7 @@ import { writeTestConfig } from '../../helpers/config.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { fakeProbe } from '../../helpers/probe.js';
 import { waitFor } from '../../helpers/net.js';
-import { sha256sum, sleep } from './helpers.js';
+import { fragmentsIn, sha256sum } from './helpers.js';
 
 async function liveNode(t: any, load: () => number): Promise<RunningNode> {
   const dir = await tempDir(t);
@@ -58,13 +58,14 @@ test.serial('Grandma Mode switches itself off under high CPU load; the recording
   let load = 20;
   const n = await liveNode(t, () => load);
   t.is((await n.app.inject({ method: 'POST', url: '/api/v1/record/start' })).statusCode, 200);
-  await sleep(1500);
-  t.is(n.board.snapshot().live.state, 'on');
+  await waitFor(async () => n.board.snapshot().live.state === 'on', 15_000, 50);
   load = 97;
   const st = await waitFor(async () => { const s = n.board.snapshot(); return s.live.state === 'off' ? s : null; }, 10_000, 100);
   t.regex(st.live.reason!, /CPU load 97 % above 85 %/);
   t.is(st.state, 'recording', 'the recording goes on');
-  await sleep(1000);
+  const file = join(n.config.current.storage.dataDir, st.recording.file!);
+  const before = await fragmentsIn(file);
+  await waitFor(async () => (await fragmentsIn(file)) > before, 15_000, 100);
   const m = (await n.app.inject({ method: 'POST', url: '/api/v1/record/stop' })).json().manifest;
   t.false(m.incomplete);
   const logs = (await n.app.inject({ method: 'GET', url: '/api/v1/logs' })).json();

@@ -11,7 +11,7 @@ import { tempDir } from '../../helpers/tmp.js';
 import { fakeProbe } from '../../helpers/probe.js';
 import { freePort, waitFor } from '../../helpers/net.js';
 import { runCli } from '../../helpers/cli.js';
-import { sha256sum, sleep } from './helpers.js';
+import { fragmentsIn, sha256sum } from './helpers.js';
 import type { SystemProbe } from '../../../runtime/system-probe.js';
 
 const smallRig = { recording: { plannedDurationMin: 1 }, housekeeping: { intervalMs: 200 } };
@@ -22,6 +22,15 @@ async function node(t: any, overrides: Record<string, unknown> = {}, probe?: Sys
   const n = await startNode({ configPath, overrides: { httpPort: 0 }, ...(probe ? { probe } : {}) });
   t.teardown(() => n.stop());
   return n;
+}
+
+/** Waits until the node's current recording has `seconds` of video on disk (1-s fragments). */
+async function recorded(n: RunningNode, seconds: number, file?: string): Promise<void> {
+  const dataDir = n.config.current.storage.dataDir;
+  await waitFor(async () => {
+    const name = file ?? n.board.snapshot().recording.file;
+    return name ? (await fragmentsIn(join(dataDir, name))) >= seconds : false;
+  }, 30_000, 100);
 }
 
 const post = (n: RunningNode, url: string, payload?: object) =>
@@ -41,7 +50,7 @@ test.serial('records a real file over HTTP: playable, manifest complete, checksu
   t.is(twice.statusCode, 409);
   t.is(twice.json().error.code, 'ALREADY_RECORDING');
 
-  await sleep(4000);
+  await recorded(n, 4);
   const st = n.board.snapshot();
   t.true((st.encoder.fps ?? 0) > 20, `encoder fps ${st.encoder.fps}`);
   t.is(st.encoder.keepingUp, true);
@@ -63,7 +72,7 @@ test.serial('records a real file over HTTP: playable, manifest complete, checksu
   t.deepEqual(onDisk, JSON.parse(JSON.stringify(m)));
   const info = await probeMedia(execaRunner, file);
   t.is(info.codec, 'hevc');
-  t.true(info.durationS! > 3.5 && info.durationS! < 6, String(info.durationS));
+  t.true(info.durationS! > 3.5, String(info.durationS));
   t.true(Math.abs(m.durationS - info.durationS!) < 0.6);
 
   const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
@@ -117,10 +126,10 @@ test.serial('bad start bodies get 400 naming the field', async (t) => {
 
 test.serial('a start in the future arms the node, then records from that instant', async (t) => {
   const n = await node(t);
-  const startAt = Date.now() + 1200;
+  const startAt = Date.now() + 4000; // time to arm on a loaded machine
   const pending = post(n, '/api/v1/record/start', { startAt });
-  await sleep(400);
-  t.is(n.board.snapshot().state, 'armed');
+  await waitFor(async () => n.board.snapshot().state === 'armed', 10_000, 10);
+  t.true(Date.now() < startAt, 'armed before the instant');
   // Armed means started: the encoder is already running, waiting for the shutter.
   const kids = await execa('pgrep', ['-P', String(process.pid), 'ffmpeg'], { reject: false });
   t.true(kids.stdout.trim().length > 0, 'the encoder runs before the instant');
@@ -138,7 +147,7 @@ test.serial('the encoder dying mid-recording is surfaced with its reason; the fi
   const n = await node(t);
   t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
   // Past the first 3 s, where an HEVC failure would mean "fall back to H.264" instead.
-  await sleep(4000);
+  await recorded(n, 4);
   const kids = await execa('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg.*lavfi'], { reject: false });
   const pids = kids.stdout.trim().split('\n').filter(Boolean);
   t.true(pids.length >= 1, 'found the encoder');
@@ -165,12 +174,13 @@ test.serial('SIGKILL of the whole node mid-recording: the file decodes to near t
   await waitFor(async () => (await fetch(`${base}/status`)).ok, 10_000);
   const r = await (await fetch(`${base}/record/start`, { method: 'POST' })).json() as any;
   t.true(r.ok, JSON.stringify(r));
-  await sleep(4000);
+  await waitFor(async () => (await fragmentsIn(join(dir, 'data', r.file))) >= 4, 30_000, 100);
   first.kill('SIGKILL');
   await first;
   const killedAfterS = (Date.now() - r.firstFrameAt) / 1000;
-  await sleep(300);
-  await execa('pkill', ['-KILL', '-f', join(dir, 'data')], { reject: false });
+  // Its encoder loses its reader and dies of EPIPE; whatever is left of it is killed.
+  const leftover = async () => (await execa('pgrep', ['-f', join(dir, 'data')], { reject: false })).stdout.trim() === '';
+  if (!(await waitFor(leftover, 2000).catch(() => false))) await execa('pkill', ['-KILL', '-f', join(dir, 'data')], { reject: false });
   const file = join(dir, 'data', r.file);
   const second = runCli(t, ['node', '--config', configPath]);
   const m = await waitFor(async () => {
@@ -193,8 +203,10 @@ test.serial('Lock View returns a JPEG snapshot that lands in the next manifest',
   t.deepEqual([...jpeg.subarray(0, 3)], [0xff, 0xd8, 0xff]);
   t.is(lv.json().tone, (await execa('sh', ['-c', 'command -v aplay'], { reject: false })).exitCode === 0 ? 'aplay' : 'null');
   t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
-  await sleep(2600);
-  const preview = await n.app.inject({ method: 'GET', url: '/api/v1/preview.jpg' });
+  const preview = await waitFor(async () => {
+    const p = await n.app.inject({ method: 'GET', url: '/api/v1/preview.jpg' });
+    return p.statusCode === 200 ? p : null;
+  }, 15_000, 100);
   t.is(preview.statusCode, 200);
   t.is(preview.headers['content-type'], 'image/jpeg');
   const m = (await post(n, '/api/v1/record/stop')).json().manifest;
@@ -218,12 +230,9 @@ test.serial('self-test over HTTP measures the encode rate honestly and cleans up
   t.is(bad.json().error.field, 'durationS');
 });
 
-test.serial('disk full while recording: clean stop, playable file, DISK_FULL surfaced, node answers', async (t) => {
-  if (process.getuid?.() !== 0) {
-    t.log('not run: needs root to mount a small tmpfs (runs in CI as root)');
-    t.pass();
-    return;
-  }
+const isRoot = process.getuid?.() === 0;
+if (!isRoot) console.log('not run: "disk full while recording" needs root to mount a small tmpfs (runs in CI as root)');
+(isRoot ? test.serial : test.skip)('disk full while recording: clean stop, playable file, DISK_FULL surfaced, node answers', async (t) => {
   const dir = await tempDir(t);
   const mnt = join(dir, 'small');
   await mkdir(mnt);
@@ -231,7 +240,7 @@ test.serial('disk full while recording: clean stop, playable file, DISK_FULL sur
   t.teardown(() => execa('umount', ['-l', mnt], { reject: false }).then(() => undefined));
   const n = await node(t, { storage: { dataDir: mnt }, thresholds: { diskWarnPercent: 0, diskBlockPercent: 0 }, video: { bitrateMbps: 1 } });
   t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
-  await sleep(1500);
+  await recorded(n, 1);
   // Another writer fills the disk while we record, as a full card would.
   await execa('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=64k 2>/dev/null; true`]);
   const filledAt = Date.now();
@@ -258,7 +267,7 @@ test.serial('a stalled encoder (no progress) is caught by the watchdog: error st
   const n = await startNode({ configPath, overrides: { httpPort: 0 }, session: { stallTimeoutMs: 2000, stopGraceMs: 1000, killGraceMs: 1000 } });
   t.teardown(() => n.stop());
   t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
-  await sleep(4000); // past the first seconds, where an HEVC fault means "fall back to H.264"
+  await recorded(n, 4); // past the first seconds, where an HEVC fault means "fall back to H.264"
   const kids = (await execa('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg.*lavfi'], { reject: false })).stdout.trim().split('\n').filter(Boolean);
   t.true(kids.length >= 1, 'found the encoder');
   // A camera or encoder that hangs: the process is alive but produces nothing.

@@ -5,14 +5,16 @@ import { startNode, type RunningNode } from '../../../runtime/node.js';
 import { offload } from '../../../runtime/offload.js';
 import { writeTestConfig } from '../../helpers/config.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { sha256sum, sleep } from './helpers.js';
+import { fragmentsIn, sha256sum } from './helpers.js';
+import { waitFor } from '../../helpers/net.js';
 
 async function recordedNode(t: any): Promise<{ n: RunningNode; manifest: any; dataDir: string }> {
   const dir = await tempDir(t);
   const n = await startNode({ configPath: await writeTestConfig(dir, { recording: { plannedDurationMin: 1 } }), overrides: { httpPort: 0 } });
   t.teardown(() => n.stop());
   t.is((await n.app.inject({ method: 'POST', url: '/api/v1/record/start', payload: { sessionId: 'offload-1' } })).statusCode, 200);
-  await sleep(2500);
+  const file = join(n.config.current.storage.dataDir, n.board.snapshot().recording.file!);
+  await waitFor(async () => (await fragmentsIn(file)) >= 2, 30_000, 100);
   const manifest = (await n.app.inject({ method: 'POST', url: '/api/v1/record/stop' })).json().manifest;
   return { n, manifest, dataDir: n.config.current.storage.dataDir };
 }

@@ -2,7 +2,8 @@ import test from 'ava';
 import { buildEncoderCommand } from '../../../actors/recorder/command.js';
 import { EncoderProcess } from '../../../actors/recorder/process.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
-import { FakeRunner, sleep } from './helpers.js';
+import { FakeRunner, ManualTimers, blockedReadingStdin, flush } from './helpers.js';
+import { waitFor } from '../../helpers/net.js';
 
 // A V4L2 camera records from spawn and ffmpeg takes `q` on stdin: the plain, shutterless case.
 const ffmpegOnly = buildEncoderCommand({ source: { kind: 'v4l2', device: '/dev/video0' }, width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 1, audio: false });
@@ -100,19 +101,24 @@ test('an unexpected exit is ENCODER_EXITED with code and the last stderr line', 
 test('watchdog: progress that stops advancing is ENCODER_STALLED and the encoder is stopped', async (t) => {
   const runner = new FakeRunner();
   const errors: string[] = [];
-  const enc = new EncoderProcess(ffmpegOnly, { runner, stallTimeoutMs: 150, onError: (e) => errors.push(e.code) });
+  const timers = new ManualTimers();
+  const enc = new EncoderProcess(ffmpegOnly, { runner, stallTimeoutMs: 150, timers, onError: (e) => errors.push(e.code) });
   enc.start();
   const ff = runner.spawned[0]!;
   for (let i = 1; i <= 5; i++) {
     ff.progress(i * 3, i * 100_000);
-    await sleep(50);
+    await flush();
+    timers.advance(100);
   }
-  t.deepEqual(errors, [], 'advancing progress keeps the watchdog quiet');
+  t.deepEqual(errors, [], 'advancing progress keeps the watchdog quiet (100 ms apart, 150 ms allowed)');
   // Reports keep coming, but the frame count is frozen: that is a stall, too.
-  for (let i = 0; i < 5; i++) {
-    ff.progress(15, 500_000);
-    await sleep(50);
-  }
+  ff.progress(15, 500_000);
+  await flush();
+  timers.advance(40);
+  t.deepEqual(errors, [], '140 ms without an advance: not yet');
+  ff.progress(15, 500_000);
+  await flush();
+  timers.advance(10);
   const exit = await enc.exited;
   t.deepEqual(errors, ['ENCODER_STALLED']);
   t.is(exit.error?.code, 'ENCODER_STALLED');
@@ -135,8 +141,7 @@ test('real ffmpeg: progress arrives, q stops it cleanly with exit code 0', async
   let bytes = 0;
   out.on('data', (d: Buffer) => (bytes += d.length));
   // Wait for frames rather than for a fixed time: on a loaded CI machine ffmpeg starts slowly.
-  const deadline = Date.now() + 10_000;
-  while ((snaps.at(-1) ?? 0) < 30 && Date.now() < deadline) await sleep(100);
+  await waitFor(async () => (snaps.at(-1) ?? 0) >= 30, 10_000);
   const exit = await enc.stop();
   t.is(exit.ffmpeg.code, 0);
   t.is(exit.error, null);
@@ -173,15 +178,15 @@ test('real ffmpeg, synthetic camera: nothing is encoded before the shutter opens
   const chunks: Buffer[] = [];
   out.on('data', (d: Buffer) => chunks.push(d));
   t.is(enc.shutter?.state, 'closed');
-  // Long enough for ffmpeg to have started and, were it not gated, to have made ~30 frames.
-  await sleep(1000);
+  // ffmpeg is up and blocked reading its stdin (the shutter's tick pipe): the one thing that
+  // would release a frame.
+  await waitFor(async () => blockedReadingStdin(enc.pid!), 10_000);
   t.is(Buffer.concat(chunks).length, 0, 'no bytes before the shutter opened');
   t.true(frames.every((f) => f === 0), `frames before opening: ${frames.join(',')}`);
   const asked = Date.now();
   const firstFrameAt = await enc.openShutter(asked);
   t.true(firstFrameAt !== null && firstFrameAt >= asked, `opened at ${firstFrameAt}, asked for ${asked}`);
-  const deadline = Date.now() + 10_000;
-  while ((frames.at(-1) ?? 0) < 30 && Date.now() < deadline) await sleep(50);
+  await waitFor(async () => (frames.at(-1) ?? 0) >= 30, 10_000);
   const exit = await enc.stop();
   t.is(exit.ffmpeg.code, 0);
   t.is(exit.error, null);
@@ -193,11 +198,14 @@ test('real ffmpeg, synthetic camera: nothing is encoded before the shutter opens
 test('a gated pipeline has no start watchdog until its shutter opens', async (t) => {
   const runner = new FakeRunner();
   const errors: string[] = [];
-  const enc = new EncoderProcess(synthetic, { runner, startTimeoutMs: 100, onError: (e) => errors.push(e.code) });
+  const timers = new ManualTimers();
+  const enc = new EncoderProcess(synthetic, { runner, startTimeoutMs: 100, timers, onError: (e) => errors.push(e.code) });
   enc.start();
-  await sleep(300);
+  timers.advance(60_000);
   t.deepEqual(errors, [], 'waiting for the instant is not a stall');
-  void enc.openShutter(Date.now());
+  await enc.openShutter(Date.now());
+  await flush();
+  timers.advance(100);
   const exit = await enc.exited;
   t.is(exit.error?.code, 'ENCODER_STALLED', 'once open, no first frame within 100 ms is');
   t.true(runner.spawned[0]!.stdin.writableEnded, 'stopping ended the ticks');

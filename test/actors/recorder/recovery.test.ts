@@ -11,7 +11,8 @@ import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
 import { recoverDataDir } from '../../../actors/recorder/recovery.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
 import { RecordingSession } from '../../../actors/recorder/session.js';
-import { sessionDeps, sessionOptions, sha256sum, sleep, tempDir } from './helpers.js';
+import { alive, childrenOf, fragmentsIn, sessionDeps, sessionOptions, sha256sum, tempDir } from './helpers.js';
+import { waitFor } from '../../helpers/net.js';
 
 const deps = { runner: execaRunner, now: () => Date.now(), cameraId: 'CAM_L', cameraPosition: 'left', softwareVersion: '0.1.0-test' };
 
@@ -25,11 +26,13 @@ test('recorder node process SIGKILLed mid-recording: recovery completes the in-p
     child.once('exit', (c) => reject(new Error(`fixture exited ${c}`)));
   });
   const { started, file } = JSON.parse(line) as { started: number; file: string };
-  await sleep(4000);
+  await waitFor(async () => (await fragmentsIn(file)) >= 4, 30_000, 100);
+  const encoders = childrenOf(child.pid!);
+  t.true(encoders.length > 0, 'the recorder\'s encoder is running');
   child.kill('SIGKILL');
   const killedAfterS = (Date.now() - started) / 1000;
-  // ffmpeg loses its reader and dies of EPIPE; give it a moment before reading the file.
-  await sleep(500);
+  // ffmpeg loses its reader and dies of EPIPE: the file is complete once it is gone.
+  await waitFor(async () => !encoders.some(alive), 10_000, 20);
   const before = ManifestSchema.parse(JSON.parse(await readFile(join(dir, 'S20250601B_CAM_L.json'), 'utf8')));
   t.true(before.inProgress, 'the crash left the in-progress manifest');
 
@@ -64,7 +67,7 @@ test('bare ffmpeg SIGKILLed with no manifest at all: recovery writes one from th
   t.teardown(() => shutter.end());
   await shutter.openAt(Date.now());
   const t0 = Date.now();
-  await sleep(4000);
+  await waitFor(async () => (await fragmentsIn(path)) >= 4, 30_000, 100);
   ff.kill('SIGKILL');
   shutter.end();
   const killedAfterS = (Date.now() - t0) / 1000;
