@@ -15,6 +15,7 @@ import { RigError } from './errors.js';
 import { softwareVersion } from './version.js';
 import { buildApp } from '../http/app.js';
 import { housekeeper } from '../actors/housekeeper.js';
+import { Retention } from '../actors/housekeeper/retention-run.js';
 import { recorder, type RecorderDeps } from '../actors/recorder/actor.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { ffmpegEncoderList, type EncoderList } from '../actors/recorder/encoders.js';
@@ -44,6 +45,8 @@ export interface RunningNode {
   url: string;
   actors: Record<string, SpawnedActor<any>>;
   rig: RigNode;
+  /** Deletes confirmed recordings by the retention rules; emits 'deleted' {file, bytes, reason}. */
+  retention: Retention;
   /** Resolves (with the reason) once the node has stopped, however that was asked for. */
   closed: Promise<string>;
   stop(reason?: string): Promise<void>;
@@ -89,6 +92,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const actors: Record<string, SpawnedActor<any>> = {};
   actors.housekeeper = spawnSupervised(system, housekeeper({ probe, board, config: () => store.current }), log,
     { onGiveUp: actorFailed('housekeeper') });
+  const retention = new Retention({ config: () => store.current, board, disk: (d) => probe.disk(d), log: log.child({ actor: 'retention' }) }).start();
   const runner = opts.runner ?? execaRunner;
   let tone: Promise<TonePlayer> | null = null;
   actors.recorder = spawnSupervised(system, recorder({
@@ -121,6 +125,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   try {
     await app.listen({ host: cfg.http.host, port: cfg.http.port });
   } catch (err) {
+    await retention.stop();
     await Promise.all(Object.values(actors).map((a) => a.stop()));
     stopSystem(system);
     metrics.close();
@@ -139,13 +144,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let markClosed: (reason: string) => void = () => undefined;
   const closed = new Promise<string>((resolve) => { markClosed = resolve; });
   const node: RunningNode = {
-    config: store, board, app, log, url, actors, rig, closed,
+    config: store, board, app, log, url, actors, rig, retention, closed,
     stop(reason = 'stop requested') {
       stopping ??= (async () => {
         log.info({ reason }, 'node stopping');
         await notifier.stopping();
         stopWatchdog();
         await app.close();
+        await retention.stop();
         // Actors stop in reverse start order: the recorder (when present) finalises its file first.
         for (const a of Object.values(actors).reverse()) await a.stop();
         stopSystem(system);
