@@ -13,6 +13,7 @@ import { recordRoutes, liveRoutes } from './routes/record.js';
 import { rigRoutes } from './routes/rig.js';
 import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
+import { retentionRoutes } from './routes/retention.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import type { AppDeps } from './deps.js';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   rigRoutes(app, deps);
   fileRoutes(app, deps);
   offloadRoutes(app, deps);
+  retentionRoutes(app, deps);
   powerRoutes(app, deps);
   dashboardRoutes(app);
   const events = eventRoutes(app, deps);
