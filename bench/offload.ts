@@ -39,16 +39,22 @@ function soakBytesFromEnv(): number {
   return v && Number(v) > 0 ? Number(v) * MB : 1000 * MB;
 }
 
-/** A file of incompressible bytes (a 4 MB random block repeated). */
-async function bigFile(path: string, bytes: number): Promise<void> {
+/** A file of incompressible bytes (a 4 MB random block repeated); returns its SHA-256. */
+async function bigFile(path: string, bytes: number): Promise<string> {
   const block = Buffer.alloc(4 * 1024 * 1024);
   for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, i);
+  const h = createHash('sha256');
   const fh = await open(path, 'w');
   try {
-    for (let done = 0; done < bytes; done += block.length) await fh.write(block, 0, Math.min(block.length, bytes - done));
+    for (let done = 0; done < bytes; done += block.length) {
+      const chunk = block.subarray(0, Math.min(block.length, bytes - done));
+      h.update(chunk);
+      await fh.write(chunk);
+    }
   } finally {
     await fh.close();
   }
+  return h.digest('hex');
 }
 
 /** GETs a URL to the end, discarding the body; bytes per second. */
@@ -95,7 +101,13 @@ async function downloads(bytes: number): Promise<Row[]> {
   const data = join(dir, 'data');
   await mkdir(data);
   const file = 'bench-dl_CAM_C_20260101_120000.mp4';
-  await bigFile(join(data, file), bytes);
+  const sha256 = await bigFile(join(data, file), bytes);
+  // A finished recording's manifest beside it, so the node serves it as one (and does not try to recover it).
+  await writeFile(join(data, 'bench-dl_CAM_C.json'), JSON.stringify({
+    file, sessionId: 'bench-dl', cameraId: 'CAM_C', cameraPosition: '', startAt: 0, firstFrameAt: 0, offsetMs: 0, durationS: 1,
+    video: { width: 1280, height: 720, fps: 30, codec: 'h265', bitrateMbps: 4 }, droppedFrames: 0, sha256, sizeBytes: bytes,
+    snapshot: null, softwareVersion: 'bench', offloaded: false, incomplete: false,
+  }));
   const port = await freePort();
   const api = `http://127.0.0.1:${port}/api/v1`;
   const config = join(dir, 'node.yaml');
@@ -155,10 +167,11 @@ async function sha256File(path: string): Promise<string> {
  */
 async function soak(bytes: number): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'soccer-rig-bench-soak-'));
-  const clip = join(dir, 'clip.h264');
+  // MP4, not raw H.264: -stream_loop needs an input it can seek in.
+  const clip = join(dir, 'clip.mp4');
   // Noise keeps the clip near its bitrate (a test pattern alone compresses to almost nothing).
   await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-vf', 'noise=alls=40:allf=t+u',
-    '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '35M', '-maxrate', '35M', '-bufsize', '70M', '-g', '30', '-f', 'h264', clip]);
+    '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '35M', '-maxrate', '35M', '-bufsize', '70M', '-g', '30', clip]);
   const port = await freePort();
   const api = `http://127.0.0.1:${port}/api/v1`;
   const config = join(dir, 'node.yaml');

@@ -7,7 +7,7 @@ import type { Argv } from '../actors/recorder/command.js';
  * Its camera is a V4L2 H.264 camera (stream copy, as a camera with its own encoder records),
  * except that the capture device is a file looped as fast as ffmpeg reads it: a match's bytes
  * reach the real recording path (ffmpeg → pipe → hashing writer → disk → manifest) faster
- * than real time. Usage: soak-node.js CONFIG CLIP.h264
+ * than real time. Usage: soak-node.js CONFIG CLIP.mp4
  */
 const [config, clip] = process.argv.slice(2) as [string, string];
 
@@ -15,7 +15,7 @@ function loopedClip(argv: Argv, clipPath: string): Argv {
   const at = argv.args.indexOf('v4l2');
   if (argv.args[at - 1] !== '-f') return argv;
   const input = argv.args.indexOf('-i', at);
-  return { ...argv, args: [...argv.args.slice(0, at - 1), '-stream_loop', '-1', '-f', 'h264', '-framerate', '30', '-i', clipPath, ...argv.args.slice(input + 2)] };
+  return { ...argv, args: [...argv.args.slice(0, at - 1), '-stream_loop', '-1', '-i', clipPath, ...argv.args.slice(input + 2)] };
 }
 
 const runner: ProcessRunner = {
