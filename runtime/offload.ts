@@ -13,7 +13,7 @@ export interface OffloadOptions {
   print?: (line: string) => void;
   fetch?: typeof fetch;
   /** Where progress goes; a TTY gets a block redrawn in place. Default: stdout. */
-  out?: { write: (s: string) => void; isTTY?: boolean };
+  out?: { write: (s: string) => void; isTTY?: boolean; columns?: number };
   /** Node addresses given by the user, over what GET /rig reports (e.g. CAM_R → http://10.0.0.13:8080). */
   nodes?: Readonly<Record<string, string>>;
   now?: () => number;
@@ -46,7 +46,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const now = o.now ?? Date.now;
   const base = o.from.replace(/\/+$/, '');
   const out = o.out ?? (o.print ? { write: (s: string) => { for (const l of s.split('\n')) if (l) o.print!(l); }, isTTY: false } : process.stdout);
-  const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now });
+  const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now, columns: () => out.columns });
   const list = await f(`${base}/api/v1/rig/recordings`);
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
   const { recordings, sessions = {} } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown> };

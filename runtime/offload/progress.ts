@@ -69,6 +69,8 @@ export interface DisplayOptions {
   now: () => number;
   /** Minimum time between two redraws (TTY) or two progress reports (plain). */
   intervalMs?: number;
+  /** Terminal width: a longer line would wrap and the redraw would erase too little. */
+  columns?: () => number | undefined;
 }
 
 /** Keeps the progress block at the bottom of a terminal; messages print above it. */
@@ -78,7 +80,7 @@ export class ProgressDisplay {
   #lastAt = Number.NEGATIVE_INFINITY;
 
   constructor(o: DisplayOptions) {
-    this.#o = { intervalMs: o.tty ? 200 : 10_000, ...o };
+    this.#o = { intervalMs: o.tty ? 200 : 10_000, columns: () => undefined, ...o };
   }
 
   /** A message that stays (verified, FAILED, …). */
@@ -97,7 +99,8 @@ export class ProgressDisplay {
       return;
     }
     this.#erase();
-    this.#o.write(lines.map((l) => `${l}\n`).join(''));
+    const width = this.#o.columns();
+    this.#o.write(lines.map((l) => `${width && l.length >= width ? l.slice(0, width - 1) : l}\n`).join(''));
     this.#drawn = lines.length;
   }
 

@@ -48,6 +48,13 @@ test('a TTY block is redrawn in place at most every interval; messages print abo
   t.is(out.length, 5, 'nothing left to erase');
 });
 
+test('a TTY line longer than the terminal is cut, so the redraw erases exactly what it drew', (t) => {
+  const out: string[] = [];
+  const d = new ProgressDisplay({ write: (s) => out.push(s), tty: true, now: () => 0, columns: () => 10 });
+  d.update(['0123456789abc', 'short']);
+  t.deepEqual(out, ['012345678\nshort\n']);
+});
+
 test('not a TTY: plain lines, no escape codes, every 10 s unless forced', (t) => {
   let now = 0;
   const out: string[] = [];
