@@ -15,6 +15,7 @@ import { rigRoutes } from './routes/rig.js';
 import { relayConfigRoutes } from './routes/relay-config.js';
 import { fileRoutes } from './routes/files.js';
 import { offloadRoutes } from './routes/offload.js';
+import { retentionRoutes } from './routes/retention.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
@@ -76,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = eventHub(deps);
   app.decorate('broadcast', hub.broadcast);
   app.addHook('onClose', async () => hub.close());
-  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, powerRoutes]) {
+  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes]) {
     await app.register(routes, { deps });
   }
   await app.register(eventRoutes, { hub });

@@ -3,7 +3,7 @@ import { HttpError } from './errors.js';
 import type { AppDeps } from './deps.js';
 
 export interface PeerRequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   /** JSON body for a POST. */
   body?: unknown;
   /** Request headers passed through unchanged (e.g. range, if-range). */

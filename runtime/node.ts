@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { query, start as startSystem, stop as stopSystem, type Ref } from 'nact';
 import type { FastifyInstance } from 'fastify';
 import { loadConfigFile, saveConfigFile } from './config/file.js';
 import { ConfigStore, type Overrides } from './config/store.js';
@@ -10,19 +9,18 @@ import { LogSink, createLogger, type Logger } from './logging.js';
 import { StatusBoard } from './status.js';
 import { Metrics } from './metrics.js';
 import { createNotifier, type Notifier } from './sd-notify.js';
-import { createSystemProbe, type SystemProbe } from './system-probe.js';
-import { spawnSupervised, type SpawnedActor } from './actor.js';
 import { RigError } from './errors.js';
 import { softwareVersion } from './version.js';
 import { buildApp } from '../http/app.js';
-import { housekeeper as housekeeperActor } from '../actors/housekeeper.js';
-import { recorder, type RecorderDeps, type RecorderMsg, type StopReply } from '../actors/recorder/actor.js';
+import type { SystemProbe } from './system-probe.js';
+import type { SpawnedActor } from './actor.js';
+import type { RecorderDeps } from '../actors/recorder/actor.js';
+import type { EncoderList } from '../actors/recorder/encoders.js';
+import type { RigMembershipDeps } from '../actors/rig/membership.js';
+import type { RigApi } from '../actors/rig/rig-api.js';
+import type { Retention } from '../actors/housekeeper/retention-run.js';
+import { startActors, stopActors } from './node-actors.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
-import { ffmpegEncoderList, type EncoderList } from '../actors/recorder/encoders.js';
-import { createTonePlayer, type TonePlayer } from '../actors/recorder/tone.js';
-import { RigMembership, type RigMembershipDeps } from '../actors/rig/membership.js';
-import { rigApi, type RigApi } from '../actors/rig/rig-api.js';
-import { peer } from '../actors/peer.js';
 import { powerOff, rememberPowerOffFailure, takePowerOffFailure } from './power.js';
 
 export interface NodeOptions {
@@ -47,6 +45,8 @@ export interface RunningNode {
   url: string;
   actors: Record<string, SpawnedActor<any>>;
   rig: RigApi;
+  /** Deletes confirmed recordings by the retention rules; emits 'deleted' {file, bytes, reason}. */
+  retention: Retention;
   /** Resolves (with the reason) once the node has stopped, however that was asked for (a power-off included). */
   closed: Promise<string>;
   /** What the process should exit with once closed: 1 when the machine was to power off and did not. */
@@ -134,7 +134,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   };
   requestShutdown = (reason) => { void shutdown(reason, true); };
   return {
-    config: store, board, app, log, url, actors: running.actors, rig: running.rig, closed,
+    config: store, board, app, log, url, actors: running.actors, rig: running.rig, retention: running.retention, closed,
     get exitCode() { return exitCode; },
     stop: (reason = 'stop requested') => shutdown(reason, false),
   };
@@ -162,59 +162,6 @@ async function openLogs(cfg: Config, loaded: Extract<LoadResult, { ok: true }>, 
     log.error({ code: 'DATA_DIR_UNAVAILABLE', err }, `cannot create data directory ${cfg.storage.dataDir}`);
   });
   return { sink, log };
-}
-
-interface RunningActors {
-  system: Ref<any>;
-  actors: { recorder: SpawnedActor<RecorderMsg> } & Record<string, SpawnedActor<any>>;
-  rig: RigApi;
-}
-
-/** Step 3: the supervised actors, each after the ones it depends on. */
-function startActors(opts: NodeOptions, d: { store: ConfigStore; board: StatusBoard; metrics: Metrics; log: Logger; runner: ProcessRunner }): RunningActors {
-  const { store, board, log, runner } = d;
-  const system = startSystem();
-  const probe = opts.probe ?? createSystemProbe(store.current.battery);
-  const actorFailed = (name: string) => (err: Error) =>
-    board.setWarnings(`actor:${name}`, [{ code: 'ACTOR_FAILED', message: `${name} stopped after repeated crashes: ${err.message}` }]);
-  const housekeeper = spawnSupervised(system, housekeeperActor({ probe, board, config: () => store.current }), log,
-    { onGiveUp: actorFailed('housekeeper') });
-  let tone: Promise<TonePlayer> | null = null;
-  const rec = spawnSupervised(system, recorder({
-    board, config: () => store.current, housekeeper: housekeeper.ref, runner,
-    encoders: opts.encoders ?? ffmpegEncoderList(runner), log: log.child({ actor: 'recorder' }),
-    tone: () => (tone ??= createTonePlayer(runner)),
-    ...(opts.session ? { session: opts.session } : {}),
-  }), log, { onGiveUp: actorFailed('recorder') });
-  const membership = new RigMembership({
-    config: store.current, board, recorder: rec.ref, log,
-    ...(opts.rigTimings ? { store: opts.rigTimings } : {}),
-  });
-  const peerActor = spawnSupervised(system, peer(membership), log, { onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000 });
-  const actors = { housekeeper, recorder: rec, peer: peerActor };
-  for (const [name, a] of Object.entries(actors)) d.metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
-  return { system, actors, rig: rigApi(peerActor.ref, membership) };
-}
-
-/**
- * Actors stop in dependency order: the recorder first (a recording is stopped through its
- * mailbox, so it finalises the file and the status says idle: the node's last words), then the
- * peer, which publishes those and waits until the rig holds them before it leaves, then the
- * housekeeper the recorder used.
- */
-const STOP_ORDER = ['recorder', 'peer', 'housekeeper'];
-
-async function stopActors(r: RunningActors, board: StatusBoard): Promise<void> {
-  const rec = r.actors.recorder;
-  const { state } = board.snapshot();
-  if (rec && !rec.failed && (state === 'armed' || state === 'recording')) {
-    const stopRef: Ref<RecorderMsg> = rec.ref;
-    await query(stopRef, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason: 'node stopping', replyTo }), 30_000)
-      .catch(() => undefined); // the actor's own cleanup still finalises the file
-  }
-  const names = [...STOP_ORDER, ...Object.keys(r.actors).filter((n) => !STOP_ORDER.includes(n))];
-  for (const name of names) await r.actors[name]?.stop();
-  stopSystem(r.system);
 }
 
 /** Config edits reach the logs and the status at once. */

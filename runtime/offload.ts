@@ -1,16 +1,24 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile, open, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { manifestFileName } from '../actors/recorder/manifest.js';
+import { download, sha256Of } from './offload/download.js';
+import { formatProgress, ProgressDisplay, type FileProgress } from './offload/progress.js';
+import { fileUrl, nodeSources, type NodeSource } from './offload/sources.js';
 
 export interface OffloadOptions {
   from: string;
   to: string;
   token?: string;
+  /** Messages (and, without `out`, plain progress lines). */
   print?: (line: string) => void;
   fetch?: typeof fetch;
+  /** Where progress goes; a TTY gets a block redrawn in place. Default: stdout. */
+  out?: { write: (s: string) => void; isTTY?: boolean; columns?: number };
+  /** Node addresses given by the user, over what GET /rig reports (e.g. CAM_R → http://10.0.0.13:8080). */
+  nodes?: Readonly<Record<string, string>>;
+  now?: () => number;
+  /** Give up a source that sends nothing for this long (default 20 s). */
+  idleTimeoutMs?: number;
 }
 
 interface RemoteManifest {
@@ -18,89 +26,141 @@ interface RemoteManifest {
   inProgress?: boolean; deletedAt?: number; offloaded: boolean;
 }
 
-export interface OffloadSummary { copied: string[]; skipped: string[]; failed: Array<{ file: string; reason: string }> }
+export interface OffloadSummary {
+  copied: string[]; skipped: string[]; failed: Array<{ file: string; reason: string }>;
+  /** How each copied file came: straight from its node, or relayed by --from. */
+  via: Record<string, 'direct' | 'relay'>;
+}
 
 /**
- * Pulls every finished recording of the rig through one node to a laptop:
- * `<to>/<sessionId>/<file>` plus its manifest. Downloads resume from a `.part` file with
- * HTTP Range; each copy is hashed and compared with the manifest's SHA-256 before it gets
- * its final name, and only then is the node told (so it may later delete its copy).
- * Running it again skips what is already there and verified.
+ * Pulls every finished recording of the rig to a laptop: `<to>/<sessionId>/<file>` plus its
+ * manifest. Each node's files come straight from that node when the laptop reaches it, one
+ * stream per node in parallel, through the --from node otherwise. Downloads resume from a
+ * `.part` with HTTP Range and are hashed while written; a copy gets its final name only when
+ * its SHA-256 equals the manifest's, and only then is the node told (so it may delete its
+ * copy). The manifest kept on the laptop is the node's own after the confirmation (with its
+ * Lock View snapshot and `offloaded: true`). Running it again skips what is verified here.
  */
 export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const f = o.fetch ?? fetch;
-  const print = o.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const now = o.now ?? Date.now;
   const base = o.from.replace(/\/+$/, '');
-  const auth: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
+  const out = o.out ?? (o.print ? { write: (s: string) => { for (const l of s.split('\n')) if (l) o.print!(l); }, isTTY: false } : process.stdout);
+  const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now, columns: () => out.columns });
   const list = await f(`${base}/api/v1/rig/recordings`);
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
-  const { recordings, sessions = {} } = await list.json() as { recordings: Array<RemoteManifest & Record<string, unknown>>; sessions?: Record<string, unknown> };
-  const summary: OffloadSummary = { copied: [], skipped: [], failed: [] };
+  const { recordings, sessions = {} } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown> };
+  const todo = recordings.filter((m): m is RemoteManifest & { sha256: string } => !!m.sha256 && !m.inProgress && !m.deletedAt);
+  const sources = await nodeSources({ fetch: f, from: base, cameraIds: [...new Set(todo.map((m) => m.cameraId))], ...(o.nodes ? { overrides: o.nodes } : {}) });
+  for (const s of sources.values()) display.log(`${s.cameraId}: ${s.bases[0]!.via === 'direct' ? `direct from ${s.bases[0]!.base}` : `relayed through ${base}`}`);
 
-  for (const m of recordings) {
-    if (!m.sha256 || m.inProgress || m.deletedAt) continue;
+  const summary: OffloadSummary = { copied: [], skipped: [], failed: [], via: {} };
+  const progress = new Map<string, FileProgress>(todo.map((m) => [m.file, {
+    cameraId: m.cameraId, file: m.file, totalBytes: m.sizeBytes, doneBytes: 0, movedBytes: 0, startedAt: null, via: null, state: 'waiting',
+  }]));
+  const startedAt = now();
+  const redraw = (force = false) => display.update(formatProgress([...progress.values()], startedAt, now()), force);
+  const auth: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
+
+  const one = async (m: RemoteManifest & { sha256: string }, src: NodeSource): Promise<void> => {
+    const p = progress.get(m.file)!;
     const dir = join(o.to, m.sessionId);
     await mkdir(dir, { recursive: true });
     const final = join(dir, m.file);
-    try {
-      if (await sha256Of(final) === m.sha256) {
-        summary.skipped.push(m.file);
-      } else {
-        const part = `${final}.part`;
-        let got = await download(f, `${base}/api/v1/rig/nodes/${m.cameraId}/recordings/${encodeURIComponent(m.file)}`, part, m);
-        if (got.hash !== m.sha256 && got.resumed) {
-          // The earlier partial copy was bad: start over once from the first byte.
-          await unlink(part).catch(() => undefined);
-          got = await download(f, `${base}/api/v1/rig/nodes/${m.cameraId}/recordings/${encodeURIComponent(m.file)}`, part, m);
-        }
-        if (got.hash !== m.sha256) {
-          await unlink(part).catch(() => undefined);
-          throw new Error(`checksum mismatch (got ${got.hash?.slice(0, 12)}…, expected ${m.sha256.slice(0, 12)}…); nothing confirmed, run again`);
-        }
-        await rename(part, final);
-        summary.copied.push(m.file);
-        print(`verified ${m.cameraId} ${m.file} (${(m.sizeBytes / 1e6).toFixed(1)} MB)`);
+    const here = await stat(final).then((s) => s.size === m.sizeBytes, () => false) && await sha256Of(final) === m.sha256;
+    if (here) {
+      summary.skipped.push(m.file);
+      p.state = 'skipped';
+    } else {
+      const part = `${final}.part`;
+      p.state = 'copying';
+      p.startedAt = now();
+      const run = () => download({
+        fetch: f, part, sizeBytes: m.sizeBytes, sha256: m.sha256,
+        sources: src.bases.map((b) => ({ url: fileUrl(b, m.cameraId, m.file), via: b.via })),
+        onBytes: (done, chunk, via) => {
+          p.movedBytes += chunk;
+          p.doneBytes = done;
+          p.via = via;
+          redraw();
+        },
+        ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+      });
+      let got = await run();
+      if (got.hash !== m.sha256 && got.resumed) {
+        // The earlier partial copy was bad: start over once from the first byte.
+        await unlink(part).catch(() => undefined);
+        p.doneBytes = 0;
+        got = await run();
       }
-      await writeFile(join(dir, `${m.sessionId}_${m.cameraId}.json`), `${JSON.stringify(m, null, 2)}\n`);
-      if (sessions[m.sessionId]) await writeFile(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
-      if (!m.offloaded) {
-        const c = await f(`${base}/api/v1/recordings/confirm`, {
-          method: 'POST', headers: { 'content-type': 'application/json', ...auth },
-          body: JSON.stringify({ sessionId: m.sessionId, cameraId: m.cameraId, file: m.file, checksum: { algo: 'sha256', value: m.sha256 } }),
-        });
-        if (!c.ok) throw new Error(`copied and verified, but the confirmation was refused (${c.status}: ${await c.text()})`);
+      if (got.hash !== m.sha256) {
+        await unlink(part).catch(() => undefined);
+        throw new Error(`checksum mismatch (got ${got.hash.slice(0, 12)}…, expected ${m.sha256.slice(0, 12)}…); nothing confirmed, run again`);
       }
-    } catch (err) {
-      summary.failed.push({ file: m.file, reason: (err as Error).message });
-      print(`FAILED ${m.cameraId} ${m.file}: ${(err as Error).message}`);
+      await rename(part, final);
+      summary.copied.push(m.file);
+      summary.via[m.file] = got.via;
+      p.state = 'done';
+      display.log(`verified ${m.cameraId} ${m.file} (${(m.sizeBytes / 1e6).toFixed(1)} MB, ${got.via})`);
     }
-  }
-  print(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
+    if (!m.offloaded) await confirm(f, src, m, auth);
+    await writeFile(join(dir, manifestFileName(m.sessionId, m.cameraId)), `${JSON.stringify(await nodeManifest(f, src, m, (l) => display.log(l)), null, 2)}\n`);
+    if (sessions[m.sessionId]) await writeFile(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
+  };
+
+  // One worker per node, in parallel; each node's files one after the other.
+  await Promise.all([...sources.values()].map(async (src) => {
+    for (const m of todo.filter((x) => x.cameraId === src.cameraId)) {
+      try {
+        await one(m, src);
+      } catch (err) {
+        progress.get(m.file)!.state = 'failed';
+        summary.failed.push({ file: m.file, reason: (err as Error).message });
+        display.log(`FAILED ${m.cameraId} ${m.file}: ${(err as Error).message}`);
+      }
+      redraw(true);
+    }
+  }));
+  display.close();
+  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
   return summary;
 }
 
-/** Downloads into `part`, resuming with Range when a shorter part exists; returns the part's hash. */
-async function download(f: typeof fetch, url: string, part: string, m: RemoteManifest): Promise<{ hash: string | null; resumed: boolean }> {
-  const have = await stat(part).then((s) => s.size, () => 0);
-  const r = await f(url, { headers: have > 0 && have < m.sizeBytes ? { range: `bytes=${have}-`, 'if-range': `"${m.sha256}"` } : {} });
-  if (r.status !== 200 && r.status !== 206) throw new Error(`download answered ${r.status}`);
-  const resumed = r.status === 206;
-  if (r.body) await pipeline(Readable.fromWeb(r.body as never), createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
-  await fsyncFile(part);
-  return { hash: await sha256Of(part), resumed };
-}
-
-async function sha256Of(path: string): Promise<string | null> {
-  try {
-    const h = createHash('sha256');
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-    return h.digest('hex');
-  } catch {
-    return null;
+/** Confirms to the node itself when reachable, else through the relay. */
+async function confirm(f: typeof fetch, src: NodeSource, m: RemoteManifest & { sha256: string }, auth: Record<string, string>): Promise<void> {
+  let last = '';
+  for (const b of src.bases) {
+    try {
+      const c = await f(`${b.base}/api/v1/recordings/confirm`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ sessionId: m.sessionId, cameraId: m.cameraId, file: m.file, checksum: { algo: 'sha256', value: m.sha256 } }),
+      });
+      if (c.ok) return;
+      last = `${c.status}: ${await c.text()}`;
+      if (c.status < 500) break; // refused by the node itself: another route gets the same answer
+    } catch (err) {
+      last = (err as Error).message;
+    }
   }
+  throw new Error(`copied and verified, but the confirmation was refused (${last})`);
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try { await fh.sync(); } finally { await fh.close(); }
+/**
+ * The manifest as its node holds it now (snapshot, offloaded flag, offloadedAt): the rig's
+ * listing leaves the Lock View JPEG out. Falls back to the listing, saying so.
+ */
+async function nodeManifest(f: typeof fetch, src: NodeSource, m: RemoteManifest, warn: (l: string) => void): Promise<unknown> {
+  const name = manifestFileName(m.sessionId, m.cameraId);
+  for (const b of src.bases) {
+    try {
+      const r = await f(fileUrl(b, m.cameraId, name), { signal: AbortSignal.timeout(15_000) });
+      if (!r.ok) continue;
+      const body = await r.json() as RemoteManifest;
+      if (body.file === m.file) return body;
+    } catch {
+      // next route
+    }
+  }
+  warn(`WARNING ${m.cameraId} ${m.file}: the node's manifest could not be fetched; kept the rig's summary (no Lock View snapshot)`);
+  return m;
 }

@@ -46,20 +46,28 @@ export async function deleteOffloaded(dataDir: string, now: () => number): Promi
   const out: CleanupResult = { deleted: [], kept: [], freedBytes: 0 };
   for (const m of (await listRecordings(dataDir)).recordings) {
     if (m.deletedAt) continue;
-    if (!m.offloaded) { out.kept.push({ file: m.file, reason: 'not confirmed as offloaded' }); continue; }
-    if (m.inProgress) { out.kept.push({ file: m.file, reason: 'still recording' }); continue; }
-    const video = join(dataDir, m.file);
-    const size = await stat(video).then((s) => s.size, () => null);
-    if (size === null) { out.kept.push({ file: m.file, reason: 'video already gone' }); continue; }
-    if (size !== m.sizeBytes) {
-      // The file changed since it was verified (should never happen): keep it, someone must look.
-      out.kept.push({ file: m.file, reason: `size ${size} differs from the verified ${m.sizeBytes}` });
-      continue;
-    }
-    await unlink(video);
-    await writeJsonAtomic(join(dataDir, manifestFileName(m.sessionId, m.cameraId, m.take)), { ...m, deletedAt: now() });
-    out.deleted.push({ file: m.file, sizeBytes: size });
-    out.freedBytes += size;
+    const r = await deleteOneOffloaded(dataDir, m, now);
+    if ('kept' in r) { out.kept.push({ file: m.file, reason: r.kept }); continue; }
+    out.deleted.push({ file: m.file, sizeBytes: r.freedBytes });
+    out.freedBytes += r.freedBytes;
   }
   return out;
+}
+
+/**
+ * The one place a recording's video is deleted (the button, and retention): only when it is
+ * confirmed as offloaded, not being recorded, and still the size that was verified. The
+ * manifest stays, marked deleted.
+ */
+export async function deleteOneOffloaded(dataDir: string, m: Manifest, now: () => number): Promise<{ freedBytes: number } | { kept: string }> {
+  if (!m.offloaded) return { kept: 'not confirmed as offloaded' };
+  if (m.inProgress) return { kept: 'still recording' };
+  const video = join(dataDir, m.file);
+  const size = await stat(video).then((s) => s.size, () => null);
+  if (size === null) return { kept: 'video already gone' };
+  // The file changed since it was verified (should never happen): keep it, someone must look.
+  if (size !== m.sizeBytes) return { kept: `size ${size} differs from the verified ${m.sizeBytes}` };
+  await unlink(video);
+  await writeJsonAtomic(join(dataDir, manifestFileName(m.sessionId, m.cameraId, m.take)), { ...m, deletedAt: now() });
+  return { freedBytes: size };
 }

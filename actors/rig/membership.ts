@@ -22,6 +22,8 @@ export interface RigNodeEntry {
   reachable: boolean;
   lastSeenMs: number | null;
   status: NodeStatus | Record<string, unknown> | null;
+  /** Where this node reaches the member's HTTP API (beacon, else config); null for itself or when unknown. The offload tool tries it directly. */
+  httpAddress: { host: string; port: number } | null;
 }
 
 export interface RigApiView {
@@ -231,14 +233,14 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
     const self = this.#d.config.camera.id;
     const own = this.#d.board.snapshot();
     const entries = new Map<string, RigNodeEntry>();
-    entries.set(self, { cameraId: self, self: true, reachable: true, lastSeenMs: 0, status: own });
+    entries.set(self, { cameraId: self, self: true, reachable: true, lastSeenMs: 0, status: own, httpAddress: null });
     for (const p of this.#d.config.peers) {
-      if (p.cameraId && p.cameraId !== self) entries.set(p.cameraId, { cameraId: p.cameraId, self: false, reachable: false, lastSeenMs: null, status: null });
+      if (p.cameraId && p.cameraId !== self) entries.set(p.cameraId, { cameraId: p.cameraId, self: false, reachable: false, lastSeenMs: null, status: null, httpAddress: this.httpAddress(p.cameraId) });
     }
     const view = this.#store?.view.snapshot();
     for (const n of view?.nodes ?? []) {
       if (n.cameraId === self) continue;
-      entries.set(n.cameraId, { cameraId: n.cameraId, self: false, reachable: n.reachable, lastSeenMs: n.lastSeenMs, status: n.status });
+      entries.set(n.cameraId, { cameraId: n.cameraId, self: false, reachable: n.reachable, lastSeenMs: n.lastSeenMs, status: n.status, httpAddress: this.httpAddress(n.cameraId) });
     }
     const nodes = [...entries.values()].sort((a, b) => fieldOrder(a.cameraId, b.cameraId));
     const mesh = this.#store?.mesh.status();

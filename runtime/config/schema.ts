@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAMERA_IDS } from '../cameras.js';
 import { UpdaterConfig } from '../../actors/updater/config.js';
+import { RetentionConfigSchema } from '../../actors/housekeeper/retention.js';
 
 /**
  * The node's configuration, one YAML file per node. Every section is strict so a
@@ -121,6 +122,7 @@ export const ConfigSchema = z.strictObject({
   housekeeping: z.strictObject({
     intervalMs: z.number().int().min(100).max(60000).default(2000).describe('How often health is sampled'),
   }).default({ intervalMs: 2000 }),
+  retention: RetentionConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,69 @@
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { offload } from '../../runtime/offload.js';
+import { parseNodeOverrides } from '../../runtime/offload/sources.js';
+import { startRig, converged, rigView } from '../helpers/rig.js';
+import { freePort, waitFor } from '../helpers/net.js';
+import { tempDir } from '../helpers/tmp.js';
+import { sha256sum } from '../actors/recorder/helpers.js';
+
+const post = (n: { app: any }, url: string, payload: object = {}) => n.app.inject({ method: 'POST', url, payload });
+
+test.serial('a real rig: each node direct in parallel, an unreachable one relayed; the laptop keeps each node\'s manifest with its snapshot, offloaded', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes, 30_000);
+  const camL = rig.nodes[0]!;
+  const camC = rig.nodes[1]!;
+  // /rig says where each peer's HTTP API is.
+  const view = await rigView(camC);
+  const addrL = view.nodes.find((n: any) => n.cameraId === 'CAM_L').httpAddress;
+  t.deepEqual(addrL, { host: '127.0.0.1', port: Number(new URL(camL.url).port) });
+  // A Lock View on every node: its snapshot goes into the next recording's manifest.
+  for (const n of rig.nodes) t.is((await post(n, '/api/v1/lockview')).statusCode, 200);
+  const start = await post(camC, '/api/v1/rig/record/start', { sessionId: 'match-1' });
+  t.is(start.statusCode, 200, start.body);
+  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
+  t.deepEqual((await post(camC, '/api/v1/rig/record/stop')).json().results.map((r: any) => r.result), ['ok', 'ok', 'ok']);
+  const listed = await waitFor(async () => {
+    const r = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings.filter((m: any) => m.sessionId === 'match-1' && m.sha256 && !m.inProgress);
+    return r.length === 3 ? r : null;
+  }, 15_000);
+  t.true(listed.filter((m: any) => m.cameraId !== 'CAM_C').every((m: any) => m.snapshot === null && m.offloaded === false), 'the rig listing of peers carries no snapshot (this is what the laptop used to keep)');
+
+  // CAM_R's direct address is one nothing listens on: a real refused connection.
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const to = await tempDir(t, 'laptop-');
+  const lines: string[] = [];
+  const r = await offload({ from: camC.url, to, nodes: { CAM_R: closed }, print: (l) => lines.push(l) });
+  t.deepEqual(r.failed, [], lines.join('\n'));
+  t.is(r.copied.length, 3);
+  const viaOf = (cam: string) => r.via[listed.find((m: any) => m.cameraId === cam).file];
+  t.is(viaOf('CAM_L'), 'direct');
+  t.is(viaOf('CAM_C'), 'direct');
+  t.is(viaOf('CAM_R'), 'relay');
+  t.true(lines.some((l) => l.startsWith('CAM_R: relayed through')), lines.join('\n'));
+  t.true(lines.some((l) => l.startsWith('progress total 3/3 files')), 'plain progress lines when not a TTY');
+
+  for (const [i, n] of rig.nodes.entries()) {
+    const cam = ['CAM_L', 'CAM_C', 'CAM_R'][i]!;
+    const m = listed.find((x: any) => x.cameraId === cam);
+    t.is(await sha256sum(join(to, 'match-1', m.file)), m.sha256);
+    const onLaptop = JSON.parse(await readFile(join(to, 'match-1', `match-1_${cam}.json`), 'utf8'));
+    const onNode = JSON.parse(await readFile(join(n.config.current.storage.dataDir, `match-1_${cam}.json`), 'utf8'));
+    t.true(onNode.offloaded, `${cam} was told`);
+    t.true(onLaptop.offloaded, `${cam}: the laptop's manifest says offloaded`);
+    t.regex(onLaptop.snapshot ?? '', /^\/9j\//, `${cam}: the laptop's manifest has the Lock View snapshot`);
+    t.deepEqual(onLaptop, onNode, `${cam}: the laptop's copy is the node's manifest`);
+  }
+  // The confirmations reach every node's view (and the replication is idle before teardown).
+  for (const n of rig.nodes) {
+    await waitFor(async () => (await n.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+      .filter((m: any) => m.sessionId === 'match-1' && m.offloaded).length === 3, 15_000);
+  }
+});
+
+test('--node overrides are parsed, and a bad one is named', (t) => {
+  t.deepEqual(parseNodeOverrides(['CAM_R=http://10.0.0.13:8080']), { CAM_R: 'http://10.0.0.13:8080' });
+  t.deepEqual(parseNodeOverrides(['CAM_R:10.0.0.13']), { error: '--node "CAM_R:10.0.0.13": expected CAM_ID=http://host:port' });
+});
