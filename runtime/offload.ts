@@ -24,6 +24,8 @@ export interface OffloadOptions {
 interface RemoteManifest {
   file: string; sessionId: string; cameraId: string; sha256: string | null; sizeBytes: number;
   inProgress?: boolean; deletedAt?: number; offloaded: boolean;
+  /** Which take of the session (1 when absent: written before takes existed). */
+  take?: number;
 }
 
 export interface OffloadSummary {
@@ -104,7 +106,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
       display.log(`verified ${m.cameraId} ${m.file} (${(m.sizeBytes / 1e6).toFixed(1)} MB, ${got.via})`);
     }
     if (!m.offloaded) await confirm(f, src, m, auth);
-    await writeFile(join(dir, manifestFileName(m.sessionId, m.cameraId)), `${JSON.stringify(await nodeManifest(f, src, m, (l) => display.log(l)), null, 2)}\n`);
+    await writeFile(join(dir, manifestFileName(m.sessionId, m.cameraId, m.take ?? 1)), `${JSON.stringify(await nodeManifest(f, src, m, (l) => display.log(l)), null, 2)}\n`);
     if (sessions[m.sessionId]) await writeFile(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
   };
 
@@ -150,7 +152,7 @@ async function confirm(f: typeof fetch, src: NodeSource, m: RemoteManifest & { s
  * listing leaves the Lock View JPEG out. Falls back to the listing, saying so.
  */
 async function nodeManifest(f: typeof fetch, src: NodeSource, m: RemoteManifest, warn: (l: string) => void): Promise<unknown> {
-  const name = manifestFileName(m.sessionId, m.cameraId);
+  const name = manifestFileName(m.sessionId, m.cameraId, m.take ?? 1);
   for (const b of src.bases) {
     try {
       const r = await f(fileUrl(b, m.cameraId, name), { signal: AbortSignal.timeout(15_000) });
