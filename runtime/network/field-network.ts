@@ -123,3 +123,16 @@ export class FieldNetwork extends EventEmitter {
 
   #warn(w: Warning[]): void { this.#d.board.setWarnings('network', w); }
 }
+
+/**
+ * The node's Wi-Fi manager when `network.manage` is on (the Pis), else null (laptops, the demo).
+ * Transitions go to `onTransition` (the rig log); stop() it when the node stops.
+ */
+export function startFieldNetwork(cfg: Config, deps: { board: FieldNetworkDeps['board']; nmcli: Nmcli; onTransition: (t: Transition) => void }): FieldNetwork | null {
+  if (!cfg.network.manage) return null;
+  const net = new FieldNetwork({ nmcli: deps.nmcli, board: deps.board, settings: wifiSettings(cfg) });
+  net.on('transition', deps.onTransition);
+  void net.start().catch((err: unknown) =>
+    deps.board.setWarnings('network', [{ code: 'NETWORK_SETUP_FAILED', message: `Wi-Fi management stopped: ${errorMessage(err)}` }]));
+  return net;
+}

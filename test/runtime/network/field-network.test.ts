@@ -1,12 +1,13 @@
 import test from 'ava';
 import { execaRunner } from '../../../actors/recorder/runner.js';
-import { FieldNetwork, wifiSettings } from '../../../runtime/network/field-network.js';
+import { FieldNetwork, startFieldNetwork, wifiSettings } from '../../../runtime/network/field-network.js';
 import { AP_PROFILE, FIELD_PROFILE, createNmcli } from '../../../runtime/network/nmcli.js';
 import type { Transition } from '../../../runtime/network/decide.js';
 import { StatusBoard } from '../../../runtime/status.js';
 import { blankStatus } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { fakeNmcli } from './fake-nmcli.js';
+import { waitFor } from '../../helpers/net.js';
 
 const timings = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000 };
 
@@ -84,4 +85,18 @@ test.serial('no key: after the timeout it says so instead of opening an unprotec
   await net.tick();
   t.deepEqual(board.snapshot().warnings.map((w) => w.code), ['NETWORK_AP', 'NETWORK_NO_KEY']);
   t.false((await upCalls()).includes(`up ${AP_PROFILE}`));
+});
+
+test.serial('startFieldNetwork: off unless network.manage, and then it runs and reports transitions', async (t) => {
+  const fake = await fakeNmcli(t);
+  await fake.set('active', 'active-field.txt');
+  const board = new StatusBoard(blankStatus());
+  const seen: Transition[] = [];
+  const nmcli = createNmcli(execaRunner);
+  t.is(startFieldNetwork(testConfig('/tmp/net'), { board, nmcli, onTransition: (tr) => seen.push(tr) }), null);
+  t.deepEqual(await fake.calls(), [], 'not managed: nmcli is never called');
+  const net = startFieldNetwork(testConfig('/tmp/net', { network: { manage: true, wpa2Key: 'field-pass-1234' } }), { board, nmcli, onTransition: (tr) => seen.push(tr) });
+  t.teardown(() => net?.stop());
+  await waitFor(async () => board.snapshot().network.mode === 'mesh', 10_000);
+  t.deepEqual(seen.map((tr) => tr.to), ['client']);
 });
