@@ -7,6 +7,9 @@
  *   join attempt with a fresh timeout, so a short drop does not throw the node into AP mode.
  * - In AP mode it scans every `scanMs`; when the field network is visible again it drops the
  *   AP and joins (the Pi has one radio: it cannot be both at once).
+ * - Some Wi-Fi drivers cannot scan while they are an access point. When the scan fails, the
+ *   node tries the field network itself, but only every `probeMs` (10 min): each try takes the AP
+ *   down for up to `joinTimeoutMs`, and phones may be on it.
  * - An AP that is not up is brought up again (retried every `retryMs`).
  */
 
@@ -20,15 +23,18 @@ export interface Observation {
   apActive: boolean;
   /** SSIDs seen by the last scan, or null when this observation had no scan. */
   visible: string[] | null;
+  /** The scan asked for was refused (driver busy being an access point). */
+  scanFailed?: boolean;
 }
 
 export interface Timings {
   joinTimeoutMs: number;
   retryMs: number;
   scanMs: number;
+  probeMs: number;
 }
 
-export const DEFAULT_TIMINGS: Timings = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000 };
+export const DEFAULT_TIMINGS: Timings = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000, probeMs: 600_000 };
 
 export interface NetState {
   phase: Phase;
@@ -74,6 +80,7 @@ export function decide(s: NetState, obs: Observation, now: number, meshSsid: str
       return due(s.lastAttemptAt, t.retryMs) ? stay(['join'], { lastAttemptAt: now }) : stay([]);
     case 'ap': {
       if (obs.visible?.includes(meshSsid)) return go('joining', `${meshSsid} is back`, ['stopAp', 'join']);
+      if (obs.scanFailed && now - s.since >= t.probeMs) return go('joining', `cannot scan as an access point: trying ${meshSsid}`, ['stopAp', 'join']);
       const actions: Action[] = [];
       const patch: Partial<NetState> = {};
       if (!obs.apActive && due(s.lastAttemptAt, t.retryMs)) { actions.push('startAp'); patch.lastAttemptAt = now; }

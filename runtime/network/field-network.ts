@@ -82,11 +82,11 @@ export class FieldNetwork extends EventEmitter {
     const obs = { fieldConnected: on(FIELD_PROFILE), apActive: on(AP_PROFILE), visible: null };
     let d = decide(this.#state, obs, this.#now(), settings.meshSsid, t);
     const transitions: Transition[] = d.transition ? [d.transition] : [];
-    const visible = await this.#act(d.actions, problems);
+    const scan = await this.#act(d.actions, problems);
     this.#state = d.state;
-    if (visible) {
+    if (scan) {
       // A scan's answer is decided on at once: the field network may be back.
-      d = decide(this.#state, { ...obs, visible }, this.#now(), settings.meshSsid, t);
+      d = decide(this.#state, { ...obs, ...scan }, this.#now(), settings.meshSsid, t);
       if (d.transition) transitions.push(d.transition);
       await this.#act(d.actions, problems);
       this.#state = d.state;
@@ -101,10 +101,10 @@ export class FieldNetwork extends EventEmitter {
     this.#warn(problems);
   }
 
-  /** Runs the actions; returns the SSIDs when one of them was a scan. */
-  async #act(actions: Action[], problems: Warning[]): Promise<string[] | null> {
+  /** Runs the actions; returns the scan's outcome when one of them was a scan. */
+  async #act(actions: Action[], problems: Warning[]): Promise<{ visible: string[] | null; scanFailed: boolean } | null> {
     const { nmcli, settings } = this.#d;
-    let visible: string[] | null = null;
+    let scan: { visible: string[] | null; scanFailed: boolean } | null = null;
     for (const a of actions) {
       try {
         if (a === 'join') await nmcli.up(FIELD_PROFILE);
@@ -112,13 +112,14 @@ export class FieldNetwork extends EventEmitter {
           if (settings.wpa2Key === null) problems.push({ code: 'NETWORK_NO_KEY', message: 'no network.wpa2Key set: the node makes no access point of its own' });
           else await nmcli.up(AP_PROFILE);
         } else if (a === 'stopAp') await nmcli.down(AP_PROFILE);
-        else visible = await nmcli.scan(settings.ifname);
+        else scan = { visible: await nmcli.scan(settings.ifname), scanFailed: false };
       } catch (err) {
+        if (a === 'scan') scan = { visible: null, scanFailed: true };
         // A failed join is expected while the field network is away; the decision retries it.
-        if (a !== 'join') problems.push({ code: 'NETWORK_ACTION_FAILED', message: `${a}: ${errorMessage(err)}` });
+        else if (a !== 'join') problems.push({ code: 'NETWORK_ACTION_FAILED', message: `${a}: ${errorMessage(err)}` });
       }
     }
-    return visible;
+    return scan;
   }
 
   #warn(w: Warning[]): void { this.#d.board.setWarnings('network', w); }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { decide, initialNetState, modeOf, type Decision, type NetState, type Observation } from '../../../runtime/network/decide.js';
 
-const T = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000 };
+const T = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000, probeMs: 600_000 };
 const SSID = 'SOCCER_RIG';
 const away: Observation = { fieldConnected: false, apActive: false, visible: null };
 const joined: Observation = { fieldConnected: true, apActive: false, visible: null };
@@ -72,4 +72,17 @@ test('joined while the AP is still up (NetworkManager autoconnect): the AP is st
   const d = decide(ap, { fieldConnected: true, apActive: true, visible: null }, 50_000, SSID, T);
   t.is(d.state.phase, 'client');
   t.deepEqual(d.actions, ['stopAp']);
+});
+
+test('a driver that cannot scan as an access point: the field network is tried, but only every probe period', (t) => {
+  const ap = run([[0, away], [45_000, away]])[1]!.state;
+  const up: Observation = { fieldConnected: false, apActive: true, visible: null };
+  const ds = run([
+    [105_000, up],
+    [105_001, { ...up, scanFailed: true }], // too soon after the AP came up: stay
+    [645_000, up],
+    [645_001, { ...up, scanFailed: true }],
+  ], ap);
+  t.deepEqual(ds.map((d) => d.actions), [['scan'], [], ['scan'], ['stopAp', 'join']]);
+  t.regex(ds[3]!.transition!.reason, /cannot scan as an access point/);
 });

@@ -21,7 +21,9 @@ case "$*" in
   "-t -f RUNNING general") cat "$dir/general" ;;
   "-t -f NAME,TYPE,DEVICE,STATE connection show --active") cat "$dir/active" ;;
   "-t -f NAME connection show") cat "$dir/profiles" ;;
-  *"device wifi list"*) cat "$dir/scan" ;;
+  *"device wifi list"*)
+    if [ -f "$dir/fail-scan" ]; then echo "Error: Scanning not allowed while in AP mode." >&2; exit 1; fi
+    cat "$dir/scan" ;;
   "--wait 20 connection up "*)
     name="\${*: -1}"
     if [ -f "$dir/fail-up-$name" ]; then echo "Error: Connection activation failed: No network with SSID found." >&2; exit 4; fi ;;
@@ -35,6 +37,7 @@ export interface FakeNmcli {
   /** Replaces one playback file (active, scan, profiles, general) with a fixture or text. */
   set(name: string, fixtureOrText: string): Promise<void>;
   failUp(profile: string): Promise<void>;
+  failScan(): Promise<void>;
   calls(): Promise<string[][]>;
 }
 
@@ -60,6 +63,7 @@ export async function fakeNmcli(t: ExecutionContext): Promise<FakeNmcli> {
       await writeFile(join(dir, 'state', name), text);
     },
     async failUp(profile) { await writeFile(join(dir, 'state', `fail-up-${profile}`), ''); },
+    async failScan() { await writeFile(join(dir, 'state', 'fail-scan'), ''); },
     async calls() {
       return (await readFile(join(dir, 'calls.log'), 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\x1f'));
     },

@@ -9,7 +9,7 @@ import { testConfig } from '../../helpers/config.js';
 import { fakeNmcli } from './fake-nmcli.js';
 import { waitFor } from '../../helpers/net.js';
 
-const timings = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000 };
+const timings = { joinTimeoutMs: 45_000, retryMs: 15_000, scanMs: 60_000, probeMs: 600_000 };
 
 async function setup(t: any, key: string | null = 'field-pass-1234') {
   const fake = await fakeNmcli(t);
@@ -58,6 +58,24 @@ test.serial('boot without the field network: joins, falls back to SOCCER_CAM_L, 
   const calls = await fake.calls();
   t.true(calls.some((c) => c.join(' ') === 'iw dev wlan0 set power_save off'));
   t.is(calls.filter((c) => c[2] === 'add').length, 2, 'both profiles were created at start');
+});
+
+test.serial('a driver refusing to scan in AP mode: no warning storm, the field network is probed every ten minutes', async (t) => {
+  const { fake, board, net, transitions, at } = await setup(t);
+  await fake.failUp(FIELD_PROFILE);
+  await fake.failScan();
+  await net.start();
+  at(45_000);
+  await net.tick();
+  await fake.set('active', 'active-ap.txt');
+  at(105_000);
+  await net.tick();
+  t.is(net.phase, 'ap');
+  t.deepEqual(board.snapshot().warnings.map((w) => w.code), ['NETWORK_AP']);
+  at(645_000);
+  await net.tick();
+  t.is(net.phase, 'joining');
+  t.regex(transitions.at(-1)!.reason, /cannot scan as an access point/);
 });
 
 test.serial('field network present at boot: mesh mode at the first tick, no access point ever', async (t) => {
