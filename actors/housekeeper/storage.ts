@@ -13,6 +13,11 @@ export interface StorageDeps {
   runner?: ProcessRunner;
   smartctlPath?: string;
   nvmePath?: string;
+  /**
+   * Read SMART through `sudo -n` (the node runs as `soccer`; the drive's device is root's, and
+   * install-pi.sh allows exactly smartctl and nvme in sudoers). Default: when not root.
+   */
+  sudo?: boolean;
 }
 
 const readMountinfo = () => readFile('/proc/self/mountinfo', 'utf8');
@@ -83,8 +88,9 @@ export async function driveHealth(dataDir: string, deps: StorageDeps & { runner:
   const m = await dataMount(dataDir, deps).catch(() => null);
   const device = m ? smartDevice(m.source) : null;
   if (!device) return null;
+  const sudo = deps.sudo ?? process.getuid?.() !== 0;
   const json = async (file: string, args: string[]): Promise<unknown> => {
-    const r = await deps.runner.run({ file, args }, { timeoutMs: 15_000 });
+    const r = await deps.runner.run(sudo ? { file: 'sudo', args: ['-n', file, ...args] } : { file, args }, { timeoutMs: 15_000 });
     if (r.spawnError) return undefined;
     // smartctl's exit status is a bit mask (e.g. 8 = failing): its JSON is still the answer.
     try { return JSON.parse(r.stdout); } catch { return undefined; }

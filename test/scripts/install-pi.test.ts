@@ -75,6 +75,7 @@ test.serial('--root from this checkout: the release layout, a valid config for t
   t.true(existsSync(join(root, 'var', 'lib', 'soccer-rig')));
   t.is(await readFile(join(root, 'etc', 'systemd', 'system', 'soccer-rig.service'), 'utf8'), await readFile(join(REPO, 'systemd', 'soccer-rig.service'), 'utf8'));
   t.regex(first.all, /chrony/);
+  t.regex(await readFile(join(root, 'etc', 'sudoers.d', 'soccer-rig'), 'utf8'), /^soccer ALL=\(root\) NOPASSWD: \/usr\/bin\/systemctl poweroff, \/usr\/sbin\/smartctl, \/usr\/sbin\/nvme$/m);
 
   const before = await treeSum(root);
   const second = await install(['--camera', 'CAM_R', '--root', root]);

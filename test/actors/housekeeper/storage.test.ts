@@ -91,16 +91,19 @@ test('SMART: smartctl when installed (exit status 8 still parsed), else nvme-cli
   const mountinfo = () => mountinfoAt('mountinfo-pi-nvme.txt', dir);
   const fix = (f: string) => readFile(FIX + f, 'utf8');
   const calls: string[][] = [];
-  const worn = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, runner: playback({ smartctl: await fix('smartctl-nvme-worn.json') }, calls) });
+  const worn = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, sudo: false, runner: playback({ smartctl: await fix('smartctl-nvme-worn.json') }, calls) });
   t.true(worn.some((w) => w.code === 'STORAGE_WORN'));
   t.deepEqual(calls, [['smartctl', '-j', '-a', '/dev/nvme0']]);
   calls.length = 0;
-  const viaNvme = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, runner: playback({ nvme: await fix('nvme-smart-log-2.9-critical.json') }, calls) });
+  const viaNvme = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, sudo: false, runner: playback({ nvme: await fix('nvme-smart-log-2.9-critical.json') }, calls) });
   t.deepEqual(viaNvme.map((w) => w.code), ['STORAGE_CRITICAL_WARNING', 'STORAGE_MEDIA_ERRORS']);
   t.deepEqual(calls, [['smartctl', '-j', '-a', '/dev/nvme0'], ['nvme', 'smart-log', '/dev/nvme0', '-o', 'json']]);
-  t.deepEqual(await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, runner: playback({}, []) }), []);
-  const sd = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo: () => mountinfoAt('mountinfo-pi-nvme-failed.txt', dir), runner: playback({ smartctl: '{}' }, calls) });
+  t.deepEqual(await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, sudo: false, runner: playback({}, []) }), []);
+  const sd = await driveHealthWarnings(join(dir, 'recordings'), { mountinfo: () => mountinfoAt('mountinfo-pi-nvme-failed.txt', dir), sudo: false, runner: playback({ smartctl: '{}' }, calls) });
   t.deepEqual(sd, [], 'an SD card has no SMART');
+  calls.length = 0;
+  await driveHealthWarnings(join(dir, 'recordings'), { mountinfo, sudo: true, runner: playback({}, calls) });
+  t.deepEqual(calls[0], ['sudo', '-n', 'smartctl', '-j', '-a', '/dev/nvme0'], 'as the soccer user, through the sudoers rule');
 });
 
 test('watch: worn is a warning, not a block; SMART is paced, a start gate probes afresh', async (t) => {
@@ -109,6 +112,7 @@ test('watch: worn is a warning, not a block; SMART is paced, a start gate probes
   const calls: string[][] = [];
   const watch = new StorageWatch({
     mountinfo: () => mountinfoAt('mountinfo-pi-nvme.txt', dir),
+    sudo: false,
     runner: playback({ smartctl: await readFile(FIX + 'smartctl-nvme-worn.json', 'utf8') }, calls),
   }, { now: () => clock, gateEveryMs: 60_000, smartEveryMs: 600_000 });
   const storage = { dataDir: dir, mountPoint: dir };
