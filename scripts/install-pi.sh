@@ -62,12 +62,19 @@ trap 'rm -rf "$work"' EXIT
 
 # --- 1. system packages -------------------------------------------------------------------------
 if [ -z "$root" ]; then
-  want=(libatomic1 ffmpeg chrony network-manager iw alsa-utils smartmontools nvme-cli ca-certificates)
-  if apt-cache show rpicam-apps >/dev/null 2>&1; then want+=(rpicam-apps); fi
+  want=(libatomic1 ffmpeg chrony network-manager iw alsa-utils smartmontools nvme-cli ca-certificates rpicam-apps)
   missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq
+    # rpicam-apps exists only in Raspberry Pi OS's archive; elsewhere (a Debian test box) it is skipped.
+    if ! apt-cache show rpicam-apps >/dev/null 2>&1; then
+      mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -vx rpicam-apps)
+      note "rpicam-apps is not in this distribution's archive: skipped"
+    fi
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     changed "installed ${missing[*]}"

@@ -1,7 +1,11 @@
 import test from 'ava';
 import type { NodeStatus } from '../../runtime/status.js';
 import { StatusBoard } from '../../runtime/status.js';
-import type { TonePlayer, ToneSpec } from '../../actors/recorder/tone.js';
+import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTonePlayer, makeToneWav, type TonePlayer, type ToneSpec } from '../../actors/recorder/tone.js';
+import { execaRunner } from '../../actors/recorder/runner.js';
+import { tempDir } from '../helpers/tmp.js';
 import { HealthTones, TONES, degradations } from '../../actors/tones.js';
 import { blankStatus } from '../helpers/app.js';
 
@@ -80,4 +84,24 @@ test('wired to a real StatusBoard: a lost mesh is heard once', async (t) => {
   await new Promise((r) => queueMicrotask(() => r(undefined)));
   await tones.idle();
   t.deepEqual(tones.played, ['network']);
+});
+
+test('through the real tone adapter: each tone of a pattern reaches aplay as a WAV of its pitch and length', async (t) => {
+  const dir = await tempDir(t, 'tones-');
+  // An aplay stand-in that keeps what it was asked to play (this machine has no sound card).
+  const aplay = join(dir, 'aplay');
+  await writeFile(aplay, `#!/bin/sh\n[ "$1" = --version ] && { echo "aplay: version 1.2.8"; exit 0; }\nn=$(ls "${dir}" | grep -c wav)\ncat > "${dir}/tone-$n.wav"\n`);
+  await chmod(aplay, 0o755);
+  const player = createTonePlayer(execaRunner, aplay);
+  t.is((await player).kind, 'aplay');
+  const tones = new HealthTones({ player: () => player, syncLimitMs: () => 5 });
+  tones.observe(status());
+  tones.observe(status({ state: 'recording' }));
+  await tones.idle();
+  const wavs = (await readdir(dir)).filter((f) => f.endsWith('.wav')).sort();
+  t.is(wavs.length, TONES['recording-started'].length);
+  for (const [i, spec] of TONES['recording-started'].entries()) {
+    const wav = await readFile(join(dir, `tone-${i}.wav`));
+    t.deepEqual(wav, makeToneWav(spec), `tone ${i}: ${spec.frequencyHz} Hz, ${spec.durationMs} ms`);
+  }
 });
