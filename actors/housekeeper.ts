@@ -5,6 +5,7 @@ import type { StatusBoard } from '../runtime/status.js';
 import type { SystemProbe } from '../runtime/system-probe.js';
 import { errorMessage } from '../runtime/errors.js';
 import { assessHealth, type HealthAssessment, type HealthSample } from './health.js';
+import { StorageWatch } from './housekeeper/storage-watch.js';
 
 export type HousekeeperMsg =
   | { type: 'tick' }
@@ -18,6 +19,8 @@ export interface HousekeeperDeps {
   config: () => Config;
   intervalMs?: number;
   now?: () => number;
+  /** Mount, write and SMART checks of the data directory (default: the real ones); null: off. */
+  storage?: StorageWatch | null;
 }
 
 /** A start gate may use an assessment this fresh instead of sampling again (keeps starts fast). */
@@ -32,6 +35,7 @@ const FRESH_MS = 1000;
  */
 export function housekeeper(deps: HousekeeperDeps): ActorDef<State, HousekeeperMsg> {
   const now = deps.now ?? Date.now;
+  const storage = deps.storage === undefined ? new StorageWatch({}, { now }) : deps.storage;
   return {
     name: 'housekeeper',
     init(self) {
@@ -43,7 +47,7 @@ export function housekeeper(deps: HousekeeperDeps): ActorDef<State, HousekeeperM
         dispatch(msg.replyTo, state.last);
         return state;
       }
-      const assessment = await sampleAndPublish(deps);
+      const assessment = await sampleAndPublish(deps, storage, msg.type === 'check');
       if (msg.type === 'check') {
         dispatch(msg.replyTo, assessment);
         return { ...state, last: assessment, lastAt: now() };
@@ -60,7 +64,7 @@ export function housekeeper(deps: HousekeeperDeps): ActorDef<State, HousekeeperM
   };
 }
 
-async function sampleAndPublish(deps: HousekeeperDeps): Promise<HealthAssessment> {
+async function sampleAndPublish(deps: HousekeeperDeps, storage: StorageWatch | null, fresh: boolean): Promise<HealthAssessment> {
   const cfg = deps.config();
   const sample: HealthSample = {
     disk: await deps.probe.disk(cfg.storage.dataDir).catch((err: unknown) => ({ error: errorMessage(err) })),
@@ -69,6 +73,12 @@ async function sampleAndPublish(deps: HousekeeperDeps): Promise<HealthAssessment
     loadPercent: await deps.probe.loadPercent(),
   };
   const a = assessHealth(sample, cfg);
+  if (storage) {
+    // Storage gates travel in the assessment's blocks, which the recorder's start gates already honour.
+    const s = await storage.check(cfg.storage, fresh);
+    a.warnings.push(...s.warnings);
+    a.blocks.push(...s.blocks);
+  }
   deps.board.patch({
     storage: a.storage,
     temperatureC: a.temperatureC,

@@ -41,7 +41,9 @@ export const ConfigSchema = z.strictObject({
   }).default({ host: '0.0.0.0', port: 8080, allowedHosts: [] }),
   storage: z.strictObject({
     dataDir: z.string().min(1).default('/mnt/nvme/recordings').describe('Where recordings go (the NVMe mount)'),
-  }).default({ dataDir: '/mnt/nvme/recordings' }),
+    mountPoint: z.string().min(1).nullable().default(null)
+      .describe('The mount dataDir must be on (e.g. /mnt/nvme); recording is refused when it is not mounted. null: not checked'),
+  }).default({ dataDir: '/mnt/nvme/recordings', mountPoint: null }),
   video: z.strictObject({
     width: z.number().int().min(64).max(7680).default(3840).describe('Frame width in pixels'),
     height: z.number().int().min(64).max(4320).default(2160).describe('Frame height in pixels'),
@@ -86,7 +88,9 @@ export const ConfigSchema = z.strictObject({
     apSsid: z.string().min(1).max(32).optional()
       .describe('SSID of this node\'s fallback access point; defaults to SOCCER_CAM_{ID}'),
     wpa2Key: z.string().min(8).max(63).nullable().default(null).describe('WPA2 passphrase (8–63 characters)'),
-  }).default({ meshSsid: 'SOCCER_RIG', wpa2Key: null }),
+    manage: z.boolean().default(false)
+      .describe('Join meshSsid with NetworkManager, fall back to the own access point; true on the Pis, false on laptops and in the demo'),
+  }).default({ meshSsid: 'SOCCER_RIG', wpa2Key: null, manage: false }),
   rig: z.strictObject({
     secret: z.string().min(16).nullable().default(null)
       .describe('Shared rig secret (≥ 16 characters); only nodes holding it may join'),
@@ -139,5 +143,5 @@ export const secretPaths: ReadonlyArray<readonly string[]> = [
 export const restartPaths: ReadonlyArray<string> = [
   'camera.id', 'camera.source', 'camera.device', 'camera.inputCodec',
   'http.host', 'http.port', 'storage.dataDir', 'rig.secret', 'rig.dhtHost', 'rig.dhtPort', 'peers',
-  'network.meshSsid', 'network.apSsid', 'network.wpa2Key', 'logging.dir', 'updater.installRoot', 'updater.stateDir',
+  'network.meshSsid', 'network.apSsid', 'network.wpa2Key', 'network.manage', 'logging.dir', 'updater.installRoot', 'updater.stateDir',
 ];

@@ -11,12 +11,13 @@ import { blankStatus } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { fakeProbe } from '../helpers/probe.js';
 import { tempDir } from '../helpers/tmp.js';
+import { StorageWatch } from '../../actors/housekeeper/storage-watch.js';
 
-function setup(t: any, probe = fakeProbe(), cfg = testConfig('/tmp/hk')) {
+function setup(t: any, probe = fakeProbe(), cfg = testConfig('/tmp/hk'), storage: StorageWatch | null = null) {
   const system = start();
   const board = new StatusBoard(blankStatus());
   const sink = new LogSink('production', '/nonexistent', 'test', { stdout: () => undefined, stderr: () => undefined });
-  const a = spawnSupervised(system, housekeeper({ probe, board, config: () => cfg, intervalMs: 50 }), createLogger(sink));
+  const a = spawnSupervised(system, housekeeper({ probe, board, config: () => cfg, intervalMs: 50, storage }), createLogger(sink));
   t.teardown(async () => { await a.stop(); stop(system); });
   return { a, board };
 }
@@ -70,4 +71,13 @@ test('battery providers: sysfs file and a command (UPS HAT)', async (t) => {
   await t.throwsAsync(batteryProvider({ provider: 'sysfs', path: join(dir, 'nope') })());
   t.is(parsePercent(' 99.5 '), 99.5);
   t.throws(() => parsePercent('120'));
+});
+
+test('storage checks: a data dir not on its configured mount is a start block and a warning on the board', async (t) => {
+  const dir = await tempDir(t);
+  const cfg = testConfig(dir, { storage: { dataDir: dir, mountPoint: join(dir, 'nvme') } });
+  const { a, board } = setup(t, fakeProbe({ disk: async () => ({ freeBytes: 80e9, totalBytes: 100e9 }) }), cfg, new StorageWatch());
+  const assessed = await query(a.ref, (replyTo) => ({ type: 'check' as const, replyTo }), 2000);
+  t.deepEqual(assessed.blocks.map((b: { code: string }) => b.code), ['STORAGE_NOT_MOUNTED']);
+  t.true(board.snapshot().warnings.some((w) => w.code === 'STORAGE_NOT_MOUNTED'));
 });
