@@ -17,6 +17,7 @@ import { offloadRoutes } from './routes/offload.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
+import { reportRoutes } from './routes/report.js';
 import type { AppDeps } from './deps.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   powerRoutes(app, deps);
   dashboardRoutes(app);
   if (deps.update) await app.register(updateRoutes, deps.update);
+  await app.register(reportRoutes, { rig: deps.rig, thresholdMs: () => deps.config.current.thresholds.syncOffsetMs });
   const events = eventRoutes(app, deps);
   app.decorate('broadcast', events.broadcast);
   return app;
