@@ -22,7 +22,11 @@ test('formatting for the cards', (t) => {
   t.is(m.encoderLine({ fps: 29.84, droppedFrames: 3, keepingUp: false }), '29.8 fps · 3 dropped · NOT keeping up');
   t.is(m.encoderLine({ fps: null }), 'not encoding');
   t.is(m.syncLine({ offsetMs: 1.234, confidence: 'high' }), '+1.2 ms (high)');
-  t.is(m.syncLine({ offsetMs: null }), 'not measured');
+  t.is(m.syncLine({ offsetMs: -0.46, errorMs: 0.31, source: 'peers', confidence: null }), '-0.5 ms ± 0.3 ms (peers)');
+  t.is(m.syncLine({ offsetMs: 0, errorMs: 2, source: 'chrony', confidence: 'high' }), '0.0 ms ± 2.0 ms (chrony, high)');
+  t.is(m.syncLine({ offsetMs: null }), 'unknown (not measured yet)');
+  t.is(m.syncLine({ offsetMs: null, source: 'alone' }), 'unknown (alone)');
+  t.is(m.syncLine(null), 'unknown (not measured yet)');
 });
 
 const status = (id: string, over: Record<string, unknown> = {}) => ({

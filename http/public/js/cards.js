@@ -87,6 +87,8 @@ export function createCard(cameraId, actions) {
       setText(f.battery, s?.batteryPercent == null ? 'no battery sensor' : `${Math.round(s.batteryPercent)} %`);
       setText(f.temp, s?.temperatureC == null ? 'no sensor' : `${s.temperatureC.toFixed(1)} °C`);
       setText(f.sync, s ? syncLine(s.sync) : '—');
+      // Measured or not: the page never shows an unmeasured clock as in sync.
+      f.sync.dataset.known = String(typeof s?.sync?.offsetMs === 'number');
       setText(f.mode, s?.mode ?? '—');
       setText(f.version, s?.version ?? '—');
       // The node's config (its own, or read through this node) once the page has it.

@@ -10,6 +10,7 @@ import { wireRigControls } from './rig-controls.js';
 import { sessionForm } from './session.js';
 import { settings as settingsView } from './settings.js';
 import { recordings as recordingsView } from './recordings.js';
+import { updates as updatesView } from './updates.js';
 
 // The page's start: wiring the views, the live link and the timers together.
 
@@ -21,7 +22,8 @@ const session = sessionForm(() => {
 });
 const settingsUi = settingsView(app);
 const recs = recordingsView(app);
-setRenderer(() => renderAll(session));
+const updatesUi = updatesView(app);
+setRenderer(() => { renderAll(session); updatesUi.render(); });
 
 function showTab() {
   const tab = (location.hash || '#rig').slice(1);
@@ -31,6 +33,7 @@ function showTab() {
   }
   if (tab === 'recordings') void recs.load();
   if (tab === 'settings' && app.config) settingsUi.fill(app.config);
+  if (tab === 'settings' && !$('#update-panel').hidden) void updatesUi.loadHistory();
 }
 
 onAnswer((status, body) => {

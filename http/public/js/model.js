@@ -56,10 +56,16 @@ export function encoderLine(e) {
   return `${e.fps.toFixed(1)} fps · ${e.droppedFrames ?? 0} dropped${keep}`;
 }
 
+/**
+ * This node's clock against the rig reference, with its error bound and where it came from.
+ * An unmeasured offset (a node alone, or just booted) says "unknown": never a made-up 0.
+ */
 export function syncLine(s) {
-  if (!s || s.offsetMs == null) return 'not measured';
+  if (!s || s.offsetMs == null || !Number.isFinite(s.offsetMs)) return `unknown${s?.source ? ` (${s.source})` : ' (not measured yet)'}`;
   const sign = s.offsetMs > 0 ? '+' : '';
-  return `${sign}${s.offsetMs.toFixed(1)} ms${s.confidence ? ` (${s.confidence})` : ''}`;
+  const err = s.errorMs != null && Number.isFinite(s.errorMs) ? ` ± ${s.errorMs.toFixed(1)} ms` : '';
+  const from = [s.source, s.confidence].filter(Boolean).join(', ');
+  return `${sign}${s.offsetMs.toFixed(1)} ms${err}${from ? ` (${from})` : ''}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { $, h, replace } from './dom.js';
 import { api, errorText } from './api.js';
 import { groupBySession, fmtBytes, fmtDuration, checksumState } from './model.js';
+import { reportBox } from './report.js';
 
 /**
  * Every recording of the rig grouped by session, and within a session by take. Downloads are
@@ -58,11 +59,15 @@ export function recordings(app) {
       link);
   }
 
-  /** One take's files, one row per camera; headed only when the session has several takes. */
-  function take(t, several) {
+  /**
+   * One take's files, one row per camera, and its QC report; headed only when the session has
+   * several takes. The newest session's reports load at once, older ones on a tap.
+   */
+  function take(sessionId, t, several, auto) {
     const when = t.startAt ? new Date(t.startAt).toLocaleTimeString() : '';
     return h('div', { class: 'take', 'data-take': String(t.take) },
       several ? h('h4', {}, `Take ${t.take}`, ' ', h('small', { class: 'muted' }, [when, fmtBytes(t.totalBytes)].filter(Boolean).join(' · '))) : null,
+      reportBox(sessionId, several ? t.take : null, { auto }),
       h('ul', { class: 'recs' }, t.files.map(row)));
   }
 
@@ -74,13 +79,13 @@ export function recordings(app) {
     // Cameras in the rig view's order (the server's field order).
     const groups = groupBySession(r.body.recordings ?? [], [...app.nodes.keys()]);
     if (!groups.length) { replace(root, h('p', { class: 'muted' }, 'No recordings yet.')); return; }
-    replace(root, groups.map((g) => {
+    replace(root, groups.map((g, i) => {
       const when = g.startAt ? new Date(g.startAt).toLocaleString() : '';
       const takes = g.takes.length > 1 ? ` · ${g.takes.length} takes` : '';
       return h('section', { class: 'session', 'data-session': g.sessionId },
         h('h3', {}, `Session ${g.sessionId}`),
         h('p', { class: 'muted' }, `${when} · ${g.cameras.join(', ')} · ${fmtBytes(g.totalBytes)}${takes}`),
-        g.takes.map((t) => take(t, g.takes.length > 1)));
+        g.takes.map((t) => take(g.sessionId, t, g.takes.length > 1, i === 0)));
     }));
   }
 

@@ -1,0 +1,175 @@
+import { fieldOrder } from '../../runtime/cameras.js';
+
+/**
+ * A session's quality report (issue 10 item 5): did every camera record, completely, starting
+ * on the same instant of rig time, with clocks that stayed together? Pure: it reads the
+ * replicated manifests (every node's, off the wire, so every field is read defensively) and
+ * the rig's members, and is the one home of the verdict rules (the dashboard and the offload
+ * tool display it, they never recompute it).
+ */
+
+export type Verdict = 'ok' | 'warn' | 'fail';
+
+export interface ReportReason { code: string; level: Exclude<Verdict, 'ok'>; message: string; cameraIds: string[] }
+
+export interface SyncPoint { offsetMs: number | null; errorMs: number | null; source: string | null }
+
+export interface CameraReport {
+  cameraId: string;
+  /** A member of the rig with no manifest for this take. */
+  missing: boolean;
+  file: string | null;
+  take: number;
+  /** This node's clock, epoch ms. */
+  firstFrameAt: number | null;
+  /** The same instant on the rig reference; null for older manifests or an unmeasured clock. */
+  firstFrameAtRig: number | null;
+  /** firstFrameAtRig minus the earliest camera's: 0 for the first camera to start. */
+  startOffsetMs: number | null;
+  syncAtStart: SyncPoint | null;
+  syncAtStop: SyncPoint | null;
+  durationS: number | null;
+  droppedFrames: number | null;
+  incomplete: boolean;
+  inProgress: boolean;
+}
+
+export interface SessionReport {
+  sessionId: string;
+  /** The take reported (the latest unless asked for one), and every take the session has. */
+  take: number;
+  takes: number[];
+  verdict: Verdict;
+  /** max - min firstFrameAtRig over the cameras whose rig time is known; null when none is. */
+  spreadMs: number | null;
+  thresholdMs: number;
+  cameras: CameraReport[];
+  reasons: ReportReason[];
+}
+
+export interface ReportOptions {
+  /** config thresholds.syncOffsetMs: the start spread and the drift allowed. */
+  thresholdMs: number;
+  /** Report this take; default the session's latest. */
+  take?: number;
+}
+
+export type ReportOutcome =
+  | { ok: true; report: SessionReport }
+  | { ok: false; code: 'SESSION_NOT_FOUND' | 'TAKE_NOT_FOUND'; message: string };
+
+type Raw = Record<string, unknown>;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A manifest's take: 1 for the first take and for manifests written before takes existed. */
+export function takeOf(m: Raw): number {
+  return Number.isInteger(m.take) && (m.take as number) > 0 ? (m.take as number) : 1;
+}
+
+function syncPoint(v: unknown): SyncPoint | null {
+  if (!v || typeof v !== 'object') return null;
+  const s = v as Raw;
+  return { offsetMs: num(s.offsetMs), errorMs: num(s.errorMs), source: str(s.source) };
+}
+
+function camera(m: Raw, take: number): CameraReport {
+  const atStart = syncPoint(m.syncAtStart);
+  const offset = num(m.offsetMs);
+  return {
+    cameraId: String(m.cameraId),
+    missing: false,
+    file: str(m.file),
+    take,
+    firstFrameAt: num(m.firstFrameAt),
+    firstFrameAtRig: num(m.firstFrameAtRig),
+    startOffsetMs: null,
+    // The manifest's top-level offsetMs is the offset at start; older writers have only that.
+    syncAtStart: atStart ?? (offset === null ? null : { offsetMs: offset, errorMs: null, source: null }),
+    syncAtStop: syncPoint(m.syncAtStop),
+    durationS: num(m.durationS),
+    droppedFrames: num(m.droppedFrames),
+    incomplete: m.incomplete === true,
+    inProgress: m.inProgress === true,
+  };
+}
+
+function missingCamera(cameraId: string, take: number): CameraReport {
+  return {
+    cameraId, missing: true, file: null, take, firstFrameAt: null, firstFrameAtRig: null, startOffsetMs: null,
+    syncAtStart: null, syncAtStop: null, durationS: null, droppedFrames: null, incomplete: false, inProgress: false,
+  };
+}
+
+const list = (ids: string[]): string => ids.join(', ');
+
+/** The rules, each naming the cameras it is about; `fail` for an unusable take, `warn` for a doubtful one. */
+function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: number, take: number, otherTakes: Map<string, number[]>): ReportReason[] {
+  const out: ReportReason[] = [];
+  const add = (code: string, level: ReportReason['level'], ids: string[], message: string) => {
+    if (ids.length) out.push({ code, level, message, cameraIds: ids });
+  };
+  const present = cams.filter((c) => !c.missing);
+  const missing = cams.filter((c) => c.missing).map((c) => c.cameraId);
+  const elsewhere = missing.filter((id) => otherTakes.has(id)).map((id) => `${id} has take ${otherTakes.get(id)!.join(', ')}`);
+  add('CAMERA_MISSING', 'fail', missing, `no recording of take ${take} from ${list(missing)}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}`);
+  const noFrames = present.filter((c) => c.firstFrameAt === null && !c.inProgress).map((c) => c.cameraId);
+  add('NO_FRAMES', 'fail', noFrames, `no frame captured by ${list(noFrames)}`);
+  const incomplete = present.filter((c) => c.incomplete).map((c) => c.cameraId);
+  add('INCOMPLETE', 'fail', incomplete, `the file of ${list(incomplete)} is incomplete (recovered after an abnormal stop)`);
+  if (spreadMs !== null && spreadMs > thresholdMs) {
+    const late = present.filter((c) => c.startOffsetMs !== null && c.startOffsetMs > thresholdMs).map((c) => c.cameraId);
+    add('START_SPREAD', 'fail', late, `first frames ${spreadMs.toFixed(1)} ms apart in rig time (limit ${thresholdMs} ms); late: ${list(late)}`);
+  }
+  const recording = present.filter((c) => c.inProgress).map((c) => c.cameraId);
+  add('IN_PROGRESS', 'warn', recording, `${list(recording)} still recording: duration and drift not final`);
+  const dropped = present.filter((c) => (c.droppedFrames ?? 0) > 0);
+  add('DROPPED_FRAMES', 'warn', dropped.map((c) => c.cameraId), `dropped frames: ${dropped.map((c) => `${c.cameraId} ${c.droppedFrames}`).join(', ')}`);
+  const unknown = present.filter((c) => c.firstFrameAt !== null && (c.firstFrameAtRig === null || c.syncAtStart?.offsetMs == null)).map((c) => c.cameraId);
+  add('SYNC_UNKNOWN', 'warn', unknown, `no rig-time offset for ${list(unknown)}: its start cannot be checked against the others`);
+  const drift = present.filter((c) => {
+    const a = c.syncAtStart?.offsetMs, b = c.syncAtStop?.offsetMs;
+    return a != null && b != null && Math.abs(b - a) > thresholdMs;
+  });
+  add('DRIFT', 'warn', drift.map((c) => c.cameraId),
+    `clock offset moved by more than ${thresholdMs} ms between start and stop: ${drift.map((c) => `${c.cameraId} ${(c.syncAtStop!.offsetMs! - c.syncAtStart!.offsetMs!).toFixed(1)} ms`).join(', ')}`);
+  return out;
+}
+
+/**
+ * Builds the report of one take of `sessionId` from every node's manifests. `members` are the
+ * rig's cameras (a member without a manifest is CAMERA_MISSING); a camera that recorded but is
+ * no longer a member is still reported. Several manifests of one camera and take (a replica
+ * and the original) count once: the newest.
+ */
+export function sessionReport(sessionId: string, manifests: readonly Raw[], members: readonly string[], opts: ReportOptions): ReportOutcome {
+  const ofSession = manifests.filter((m) => m && m.sessionId === sessionId && typeof m.cameraId === 'string');
+  if (ofSession.length === 0) return { ok: false, code: 'SESSION_NOT_FOUND', message: `no recording of session ${sessionId} on the rig` };
+  const takes = [...new Set(ofSession.map(takeOf))].sort((a, b) => a - b);
+  const take = opts.take ?? takes[takes.length - 1]!;
+  if (!takes.includes(take)) return { ok: false, code: 'TAKE_NOT_FOUND', message: `session ${sessionId} has no take ${take} (takes: ${takes.join(', ')})` };
+
+  const byCamera = new Map<string, Raw>();
+  const otherTakes = new Map<string, number[]>();
+  for (const m of ofSession) {
+    const id = m.cameraId as string;
+    if (takeOf(m) !== take) {
+      otherTakes.set(id, [...new Set([...(otherTakes.get(id) ?? []), takeOf(m)])].sort((a, b) => a - b));
+      continue;
+    }
+    const seen = byCamera.get(id);
+    if (!seen || (num(m.startedAt) ?? num(m.startAt) ?? 0) > (num(seen.startedAt) ?? num(seen.startAt) ?? 0)) byCamera.set(id, m);
+  }
+  const ids = [...new Set([...members, ...byCamera.keys()])].sort(fieldOrder);
+  const cams = ids.map((id) => (byCamera.has(id) ? camera(byCamera.get(id)!, take) : missingCamera(id, take)));
+
+  const rig = cams.flatMap((c) => (c.firstFrameAtRig === null ? [] : [c.firstFrameAtRig]));
+  const first = rig.length ? Math.min(...rig) : null;
+  const spreadMs = first === null ? null : Math.max(...rig) - first;
+  for (const c of cams) c.startOffsetMs = first === null || c.firstFrameAtRig === null ? null : c.firstFrameAtRig - first;
+
+  const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes);
+  const verdict: Verdict = reasons.some((r) => r.level === 'fail') ? 'fail' : reasons.length ? 'warn' : 'ok';
+  return { ok: true, report: { sessionId, take, takes, verdict, spreadMs, thresholdMs: opts.thresholdMs, cameras: cams, reasons } };
+}
