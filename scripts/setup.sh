@@ -19,7 +19,7 @@ fi
 
 # package -> a command it provides
 declare -A provides=([ffmpeg]=ffprobe [chrony]=chronyd)
-if [ "$for_tests" = 1 ]; then provides+=([chromium]=chromium [iproute2]=ip [shellcheck]=shellcheck [qemu-user-static]=qemu-aarch64-static); fi
+if [ "$for_tests" = 1 ]; then provides+=([chromium]=chromium [iproute2]=ip [shellcheck]=shellcheck [qemu-user-static]=qemu-aarch64-static [faketime]=faketime); fi
 
 missing=()
 for pkg in "${!provides[@]}"; do
