@@ -176,6 +176,20 @@ test.serial('a reserve that cannot be written and a final manifest that cannot b
   await rename(dataDir, `${dataDir}-gone`);
   t.teardown(() => rm(`${dataDir}-gone`, { recursive: true, force: true }));
   await n.stop();
+  // The node stops its recording through the recorder's own stop (runtime/node-actors.ts), so the
+  // failure is the stop's: the final manifest was not written, said with its code and the file.
+  const finalise = n.board.snapshot().warnings.find((w) => w.code === 'MANIFEST_WRITE_FAILED');
+  t.truthy(finalise, JSON.stringify(n.board.snapshot().warnings));
+  t.regex(finalise!.message, /warn-1_CAM_L_\d{8}_\d{6}\.mp4: final manifest not written/);
+});
+
+test.serial('a recorder stopped without its stop message (its supervisor ends it) still finalises, and a failure there is FINALISE_FAILED in status', async (t) => {
+  const { n, dataDir } = await nodeWith(t);
+  const start = await post(n, '/api/v1/record/start', { sessionId: 'warn-2' });
+  t.is(start.statusCode, 200, start.body);
+  await rename(dataDir, `${dataDir}-gone`);
+  t.teardown(() => rm(`${dataDir}-gone`, { recursive: true, force: true }));
+  await n.actors.recorder!.stop();
   const finalise = n.board.snapshot().warnings.find((w) => w.code === 'FINALISE_FAILED');
   t.truthy(finalise, JSON.stringify(n.board.snapshot().warnings));
   t.regex(finalise!.message, /not finalised at shutdown/);
