@@ -19,6 +19,7 @@ import { retentionRoutes } from './routes/retention.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
+import { relayUpdateRoutes } from './routes/relay-update.js';
 import { reportRoutes } from './routes/report.js';
 import type { AppDeps } from './deps.js';
 
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes, { hub });
   await app.register(dashboardRoutes);
   if (deps.update) await app.register(updateRoutes, deps.update);
+  await app.register(relayUpdateRoutes, { deps });
   await app.register(reportRoutes, { rig: deps.rig, thresholdMs: () => deps.config.current.thresholds.syncOffsetMs });
   return app;
 }
