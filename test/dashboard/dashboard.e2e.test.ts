@@ -123,7 +123,7 @@ test.serial('the page asks only for routes that exist: no probe of the API docum
   }
   await b.page.waitForFunction(() => ![...document.querySelectorAll('.rec .dl')].some((d) => d.textContent === '…'), undefined, { timeout: 10_000 });
   t.false(asked.some((p) => p.startsWith('/docs')), 'the page does not read the API document to guess what exists');
-  t.false(asked.some((p) => p.includes('/update/')), 'no update route is asked for (the demo runs no Updater: see report.e2e.test.ts)');
+  t.true(asked.includes('/api/v1/update/history'), 'the demo runs the Updater: Settings reads its history (see report.e2e.test.ts)');
   t.true(asked.includes('/api/v1/rig'), 'the rig view is asked for directly');
   t.deepEqual(missing, []);
   t.is(await b.page.locator('.unavailable').count(), 0, 'no control is shown as unavailable');
