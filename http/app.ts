@@ -20,6 +20,7 @@ import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
 import { relayUpdateRoutes } from './routes/relay-update.js';
+import { previewRoutes } from './routes/preview.js';
 import { reportRoutes } from './routes/report.js';
 import type { AppDeps } from './deps.js';
 
@@ -79,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = eventHub(deps);
   app.decorate('broadcast', hub.broadcast);
   app.addHook('onClose', async () => hub.close());
-  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes]) {
+  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes, previewRoutes]) {
     await app.register(routes, { deps });
   }
   await app.register(eventRoutes, { hub });

@@ -280,6 +280,25 @@ test.serial('Lock View on another camera goes through this node: its snapshot ap
   noConsoleErrors(t, b);
 });
 
+test.serial('framing before kick-off: Refresh preview on an idle camera (relayed for CAM_L) shows a fresh still from its camera', async (t) => {
+  const b = await open(t);
+  for (const id of ['CAM_L', 'CAM_R'] as const) {
+    const c = card(b.page, id);
+    t.is(await c.locator('[data-f="state"]').innerText(), 'IDLE', id);
+    t.true(await c.locator('figure.preview img').isHidden(), `${id}: no preview before one is asked for`);
+    await c.locator('[data-action="framing"]').click();
+    const img = c.locator('figure.preview img');
+    await img.waitFor({ state: 'visible', timeout: 20_000 });
+    const src = String(await img.getAttribute('src'));
+    t.regex(src, id === 'CAM_R' ? /^\/api\/v1\/preview\.jpg\?t=\d+$/ : /^\/api\/v1\/rig\/nodes\/CAM_L\/preview\.jpg\?t=\d+$/);
+    t.deepEqual(await img.evaluate((el: any) => [el.naturalWidth, el.naturalHeight]), [320, 180], `${id}: the camera's own picture, decoded by the page`);
+    t.regex(await c.locator('[data-f="previewNote"]').innerText(), /^Still \d/);
+  }
+  // CAM_L's still stayed through the renders while CAM_R's was taken: kept while the camera is idle.
+  t.true(await card(b.page, 'CAM_L').locator('figure.preview img').isVisible());
+  noConsoleErrors(t, b);
+});
+
 test.serial('Grandma Mode: the card offers the live stream while recording and plays it in the page', async (t) => {
   const post = (id: (typeof CAMS)[number], path: string, body: object) =>
     fetch(`${demo.url(id)}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
