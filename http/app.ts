@@ -21,6 +21,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
 import { relayUpdateRoutes } from './routes/relay-update.js';
 import { previewRoutes } from './routes/preview.js';
+import { rigLogRoutes } from './routes/rig-log.js';
 import { reportRoutes } from './routes/report.js';
 import type { AppDeps } from './deps.js';
 
@@ -80,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = eventHub(deps);
   app.decorate('broadcast', hub.broadcast);
   app.addHook('onClose', async () => hub.close());
-  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes, previewRoutes]) {
+  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes, previewRoutes, rigLogRoutes]) {
     await app.register(routes, { deps });
   }
   await app.register(eventRoutes, { hub });

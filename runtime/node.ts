@@ -21,6 +21,7 @@ import type { RigApi } from '../actors/rig/rig-api.js';
 import type { Retention } from '../actors/housekeeper/retention-run.js';
 import { startActors, stopActors } from './node-actors.js';
 import { startUpdater } from './node-updater.js';
+import { rigNotes } from './node-notes.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { powerOff, rememberPowerOffFailure, takePowerOffFailure } from './power.js';
 
@@ -78,6 +79,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const runner = opts.runner ?? execaRunner;
   const running = startActors(opts, { store, board, metrics, log, runner });
   followConfig(store, board, logs.sink);
+  const notes = rigNotes({ rig: running.rig, cameraId: cfg.camera.id, log });
+  notes.followDeletions(running.retention);
 
   // Filled in below: the HTTP shutdown route and the Updater's restart need the node's own stop.
   let requestShutdown: (reason: string) => void = () => undefined;
@@ -93,7 +96,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   metrics.registerActor('updater', () => ({ restarts: updater.actor.restarts, failed: updater.actor.failed }));
   const app = await buildApp({
     board, config: store, logs: logs.sink, log, metrics, recorder: running.actors.recorder.ref, rig: running.rig,
-    update: updater.routes,
+    update: updater.routes, retention: running.retention,
     shutdown: (reason) => requestShutdown(reason),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
