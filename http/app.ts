@@ -80,7 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const hub = eventHub(deps);
   app.decorate('broadcast', hub.broadcast);
-  app.addHook('onClose', async () => hub.close());
+  // preClose: the live views end before the server waits for its connections to close.
+  app.addHook('preClose', async () => hub.close());
   for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes, previewRoutes, rigLogRoutes]) {
     await app.register(routes, { deps });
   }

@@ -22,6 +22,7 @@ import type { Retention } from '../actors/housekeeper/retention-run.js';
 import { startActors, stopActors } from './node-actors.js';
 import { startUpdater } from './node-updater.js';
 import { rigNotes } from './node-notes.js';
+import { startField } from './node-field.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { powerOff, rememberPowerOffFailure, takePowerOffFailure } from './power.js';
 
@@ -81,6 +82,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   followConfig(store, board, logs.sink);
   const notes = rigNotes({ rig: running.rig, cameraId: cfg.camera.id, log });
   notes.followDeletions(running.retention);
+  const field = startField({ store, board, log, runner, onTransition: (t) => notes.network(t.from, t.to, t.reason) });
 
   // Filled in below: the HTTP shutdown route and the Updater's restart need the node's own stop.
   let requestShutdown: (reason: string) => void = () => undefined;
@@ -102,6 +104,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });
   const teardown = async (): Promise<void> => {
+    field.stop();
     await app.close();
     await stopActors(running, board);
     metrics.close();

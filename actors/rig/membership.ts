@@ -128,7 +128,8 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       // network.mode says whether this node is meshed with the rig right now ('ap' needs a
       // Wi-Fi probe that does not exist yet, so it stays 'unknown' when alone).
       const meshMode = (): void => {
-        this.#d.board.patch({ network: { mode: store.mesh.connected().length > 0 ? 'mesh' : 'unknown' } });
+        // With network.manage the field network manager (runtime/network) says what the Wi-Fi is.
+        if (!cfg.network.manage) this.#d.board.patch({ network: { mode: store.mesh.connected().length > 0 ? 'mesh' : 'unknown' } });
         this.#changed();
       };
       store.mesh.on('connect', meshMode);
