@@ -124,7 +124,7 @@ export function updates(app) {
     if (list.dataset.key === key) return;
     list.dataset.key = key;
     replace(list, rows.map((r) => h('li', { 'data-camera': r.id }, r.text, ' ',
-      h('button', { type: 'button', class: 'small', 'data-update-node': r.id, onclick: () => void applyNode(r.id) }, `Update ${r.id}`))));
+      h('button', { type: 'button', class: 'btn btn-small', 'data-update-node': r.id, onclick: () => void applyNode(r.id) }, `Update ${r.id}`))));
   }
 
   return {
