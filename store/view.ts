@@ -6,6 +6,7 @@ import type {
   AckEvent,
   CommandEvent,
   ManifestRecord,
+  NoteEvent,
   RigEvent,
   SessionMeta
 } from './events.js'
@@ -75,10 +76,30 @@ export interface RigState {
   sessions: ReadonlyMap<string, SessionNotes>
   /** Offload confirmations by `${cameraId}/${file}`. */
   confirmations: ReadonlyMap<string, Confirmation>
+  /** Deletions and network changes of every node, oldest first, the newest NOTES_KEPT of them. */
+  notes: ReadonlyArray<RigNote>
 }
 
+export interface RigNote {
+  /** `${key}:${index}`: the same block read twice (replay, restatement) is one note. */
+  id: string
+  by: string
+  event: NoteEvent
+}
+
+export const NOTES_KEPT = 200
+
 export function emptyRigState(): RigState {
-  return { nodes: new Map(), commands: new Map(), confirmations: new Map(), sessions: new Map() }
+  return { nodes: new Map(), commands: new Map(), confirmations: new Map(), sessions: new Map(), notes: [] }
+}
+
+function withNote(notes: ReadonlyArray<RigNote>, rec: ReceivedEvent, event: NoteEvent): ReadonlyArray<RigNote> {
+  // A compaction restates a note under a new index: same author, time and content is the same note.
+  const same = (n: RigNote) => n.by === rec.cameraId && JSON.stringify({ ...n.event, seq: 0 }) === JSON.stringify({ ...event, seq: 0 })
+  if (notes.some(same)) return notes
+  const next = [...notes, { id: `${rec.key}:${rec.index}`, by: rec.cameraId, event }]
+  next.sort((a, b) => a.event.at - b.event.at)
+  return next.slice(-NOTES_KEPT)
 }
 
 function touchNode(prev: NodeState | undefined, rec: ReceivedEvent): NodeState {
@@ -119,7 +140,7 @@ function commandEntry(state: RigState, commandId: string): CommandState {
 export function reduceRig(state: RigState, rec: ReceivedEvent): RigState {
   const node = touchNode(state.nodes.get(rec.cameraId), rec)
   const stamp: Stamp = { key: rec.key, index: rec.index, at: rec.event.at }
-  let { commands, confirmations, sessions } = state
+  let { commands, confirmations, sessions, notes } = state
   const ev = rec.event
 
   switch (ev.type) {
@@ -168,11 +189,15 @@ export function reduceRig(state: RigState, rec: ReceivedEvent): RigState {
       }
       break
     }
+    case 'deletion':
+    case 'network':
+      notes = withNote(notes, rec, ev)
+      break
     case 'heartbeat':
       break
   }
 
-  return { nodes: withEntry(state.nodes, rec.cameraId, node), commands, confirmations, sessions }
+  return { nodes: withEntry(state.nodes, rec.cameraId, node), commands, confirmations, sessions, notes }
 }
 
 export interface SnapshotInput {

@@ -6,10 +6,11 @@ import { Serial } from '../../runtime/serial.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { bytesPerMinute } from '../health.js';
 import { listRecordings } from '../recorder/library.js';
-import { deleteOneOffloaded } from '../recorder/offload.js';
+import { deleteOffloaded, deleteOneOffloaded, type CleanupResult } from '../recorder/offload.js';
 import { planRetention, type DeletionReason, type RetentionConfig, type RetentionPlan } from './retention.js';
 
-export interface RetentionDeletion { file: string; bytes: number; reason: DeletionReason }
+/** reason: the retention rule, or 'operator' for a "delete offloaded" from the dashboard or the API. */
+export interface RetentionDeletion { file: string; bytes: number; reason: DeletionReason | 'operator' }
 
 export interface RetentionDeps {
   config: () => Config;
@@ -71,6 +72,23 @@ export class Retention extends EventEmitter {
     }));
   }
 
+  /**
+   * The operator's "delete offloaded files" (DELETE /recordings/offloaded): the same path as a
+   * pass, serialised with it, each deletion logged and emitted for the rig log.
+   */
+  deleteOffloaded(): Promise<CleanupResult> {
+    return this.#serial.run(async () => {
+      const r = await deleteOffloaded(this.#d.config().storage.dataDir, this.#d.now ?? Date.now);
+      for (const d of r.deleted) this.#deleted({ file: d.file, bytes: d.sizeBytes, reason: 'operator' });
+      return r;
+    });
+  }
+
+  #deleted(deletion: RetentionDeletion): void {
+    this.#d.log.info({ code: 'RETENTION_DELETED', ...deletion }, `deleted ${deletion.file} (${(deletion.bytes / 1e9).toFixed(2)} GB freed, ${deletion.reason})`);
+    this.emit('deleted', deletion);
+  }
+
   async #pass(): Promise<RetentionPlan> {
     const cfg = this.#d.config();
     const rules: RetentionConfig = cfg.retention;
@@ -100,9 +118,7 @@ export class Retention extends EventEmitter {
         this.#d.log.warn({ code: 'RETENTION_KEPT', file: d.file, reason: r.kept }, `retention kept ${d.file}: ${r.kept}`);
         continue;
       }
-      const deletion: RetentionDeletion = { file: d.file, bytes: r.freedBytes, reason: d.reason };
-      this.#d.log.info({ code: 'RETENTION_DELETED', ...deletion }, `deleted ${d.file} (${(r.freedBytes / 1e9).toFixed(2)} GB freed, ${d.reason})`);
-      this.emit('deleted', deletion);
+      this.#deleted({ file: d.file, bytes: r.freedBytes, reason: d.reason });
     }
     this.#warn(plan.unreclaimable || keptUnderPressure
       ? `only ${plan.minutesAfter} min of recording room left (below retention.minFreeMinutes ${rules.minFreeMinutes}) and no confirmed recording left to delete: offload and confirm, or free space by hand`

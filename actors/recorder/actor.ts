@@ -16,7 +16,7 @@ import type { ProcessRunner } from './runner.js';
 import type { EncoderList } from './encoders.js';
 import { startBlockers, cameraCheck } from './gates.js';
 import { recoverDataDir } from './recovery.js';
-import { grabStill } from './still.js';
+import { grabStill, refreshStill, type StillReply } from './still.js';
 import { runSelfTest, type SelfTestResult } from './selftest.js';
 import type { TonePlayer } from './tone.js';
 import { v4l2InputFormat, type SourceSpec } from './command.js';
@@ -35,6 +35,7 @@ export type RecorderMsg =
   | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
   | { type: 'ended'; session: RecordingSession; result: SessionResult }
   | { type: 'lockview'; replyTo: Ref<LockViewReply> }
+  | { type: 'still'; replyTo: Ref<StillReply> }
   | { type: 'selftest'; durationS?: number; replyTo: Ref<SelfTestReply> }
   | { type: 'selftestDone' }
   | { type: 'recover' };
@@ -276,6 +277,15 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             dispatch(msg.replyTo, { ok: false, code, message: code === 'PREVIEW_NOT_READY' ? 'no preview still yet; try again in 2 s' : errorMessage(err) });
             return state;
           }
+        }
+
+        case 'still': {
+          // A framing picture on demand (still.ts): in the mailbox, so it never races a start.
+          dispatch(msg.replyTo, await refreshStill({
+            phase: state.phase, armedAt: state.armed?.startAt ?? null, now: now(), previewPath: previewPath(),
+            grab: () => grabStill(deps.config(), deps.runner),
+          }));
+          return state;
         }
 
         case 'selftest': {

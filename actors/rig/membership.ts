@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { SessionMeta } from '../../store/events.js';
+import type { NoteEvent, SessionMeta } from '../../store/events.js';
+import type { RigNote } from '../../store/view.js';
 import { query, type Ref } from 'nact';
 import { Serial } from '../../runtime/serial.js';
 import { SessionNotes, type Unreadable } from './session-notes.js';
@@ -127,7 +128,8 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       // network.mode says whether this node is meshed with the rig right now ('ap' needs a
       // Wi-Fi probe that does not exist yet, so it stays 'unknown' when alone).
       const meshMode = (): void => {
-        this.#d.board.patch({ network: { mode: store.mesh.connected().length > 0 ? 'mesh' : 'unknown' } });
+        // With network.manage the field network manager (runtime/network) says what the Wi-Fi is.
+        if (!cfg.network.manage) this.#d.board.patch({ network: { mode: store.mesh.connected().length > 0 ? 'mesh' : 'unknown' } });
         this.#changed();
       };
       store.mesh.on('connect', meshMode);
@@ -350,6 +352,18 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
           (err: unknown) => this.#d.log.warn({ err, code: 'MANIFEST_PUBLISH_FAILED' }, `could not publish ${m.file} to the rig`));
       }
     });
+  }
+
+  // --- Notes in the rig log (deletions, network changes): written by runtime/node-notes.ts ---
+  /** Appends a note to this node's log; without a rig it is only in this node's own log file. */
+  async note(event: NoteEvent): Promise<void> {
+    await this.#store?.log.append(event);
+    this.#changed();
+  }
+
+  /** Every node's notes the rig view holds, oldest first. */
+  notes(): ReadonlyArray<RigNote> {
+    return this.#store?.view.state.notes ?? [];
   }
 
   /** Coalesces bursts of changes into one 'change' every 250 ms at most (for SSE). */

@@ -1,6 +1,7 @@
 import { query, type Ref } from 'nact';
 import { RigError } from '../../runtime/errors.js';
-import type { SessionMeta } from '../../store/events.js';
+import type { NoteEvent, SessionMeta } from '../../store/events.js';
+import type { RigNote } from '../../store/view.js';
 import type { PeerMsg, PeerReply } from '../peer.js';
 import type { NodeResult, StartAllResult } from './coordinator.js';
 import type { Confirmation, RigApiView, RigLibrary, RigMembership, StopAllResult } from './membership.js';
@@ -21,6 +22,9 @@ export interface RigApi {
   setSessionMeta(sessionId: string, meta: SessionMeta): Promise<SessionMeta>;
   confirmed(c: Confirmation): Promise<void>;
   publishManifests(): Promise<void>;
+  /** Deletions and network changes into the rig log, and every node's as the view holds them. */
+  note(event: NoteEvent): Promise<void>;
+  notes(): ReadonlyArray<RigNote>;
   on(event: 'change', listener: (view: RigApiView) => void): unknown;
   off(event: 'change', listener: (view: RigApiView) => void): unknown;
 }
@@ -46,6 +50,8 @@ export function rigApi(peer: Ref<PeerMsg>, membership: RigMembership): RigApi {
     setSessionMeta: (sessionId, meta) => ask<SessionMeta>((replyTo) => ({ type: 'set-session-meta', sessionId, meta, replyTo })),
     confirmed: async (confirmation) => { await ask<null>((replyTo) => ({ type: 'confirmed', confirmation, replyTo })); },
     publishManifests: async () => { await ask<null>((replyTo) => ({ type: 'publish-manifests', replyTo })); },
+    note: (event) => membership.note(event),
+    notes: () => membership.notes(),
     on: (event, listener) => membership.on(event, listener),
     off: (event, listener) => membership.off(event, listener),
   };

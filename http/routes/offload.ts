@@ -68,6 +68,8 @@ export const offloadRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     try {
       const m = await confirmOffload(cfg.storage.dataDir, { sessionId: body.sessionId, cameraId: body.cameraId, file: body.file, sha256: body.checksum.value }, now);
       await deps.rig?.confirmed({ sessionId: m.sessionId, cameraId: m.cameraId, file: m.file, sha256: m.sha256! });
+      // retention.deleteAfterConfirm acts now, not at the next pass (kick never rejects).
+      await deps.retention?.kick();
       return { ok: true as const, file: m.file, offloaded: true as const, offloadedAt: m.offloadedAt ?? null };
     } catch (err) {
       if (err instanceof RigError) throw new HttpError(STATUS[err.code] ?? 409, err.code, err.message, err.field ? { field: err.field } : {});
@@ -78,7 +80,7 @@ export const offloadRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.delete('/api/v1/recordings/offloaded', {
     schema: { summary: 'Delete the videos of recordings confirmed as offloaded (manifests stay)', tags: ['files'], response: { 200: CleanupResponse, ...ERROR_RESPONSES } },
   }, async () => {
-    const r = await deleteOffloaded(deps.config.current.storage.dataDir, now);
+    const r = deps.retention ? await deps.retention.deleteOffloaded() : await deleteOffloaded(deps.config.current.storage.dataDir, now);
     if (r.deleted.length > 0) deps.log.info({ code: 'OFFLOADED_DELETED', files: r.deleted.map((d) => d.file) }, `deleted ${r.deleted.length} verified, offloaded recording(s)`);
     await deps.rig?.publishManifests();
     return r;

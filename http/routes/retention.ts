@@ -20,7 +20,7 @@ export const retentionRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
 
   const cleanup = async (req: FastifyRequest, cameraId: string): Promise<NodeCleanup> => {
     if (cameraId === deps.config.current.camera.id) {
-      const r = await deleteOffloaded(deps.config.current.storage.dataDir, now);
+      const r = deps.retention ? await deps.retention.deleteOffloaded() : await deleteOffloaded(deps.config.current.storage.dataDir, now);
       if (r.deleted.length > 0) deps.log.info({ code: 'OFFLOADED_DELETED', files: r.deleted, freedBytes: r.freedBytes }, `deleted ${r.deleted.length} verified, offloaded recording(s)`);
       await deps.rig?.publishManifests();
       return { cameraId, ok: true, ...r };

@@ -116,6 +116,7 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
     { path: 'record/stop', timeoutMs: 40_000, summary: 'Stop one node' },
     { path: 'lockview', timeoutMs: 30_000, summary: 'Lock View on one node (its tone, its snapshot)' },
     { path: 'selftest', timeoutMs: 130_000, summary: 'Test recording on one node' },
+    { path: 'preview/refresh', timeoutMs: 30_000, summary: 'A fresh framing still on one node' },
     { path: 'shutdown', timeoutMs: 10_000, summary: 'Shut down one node' },
   ];
   for (const action of actions) {

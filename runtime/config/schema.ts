@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CAMERA_IDS } from '../cameras.js';
 import { UpdaterConfig } from '../../actors/updater/config.js';
 import { RetentionConfigSchema } from '../../actors/housekeeper/retention.js';
+import { ChronySettingsSchema } from '../chrony/config-schema.js';
 
 /**
  * The node's configuration, one YAML file per node. Every section is strict so a
@@ -127,6 +128,7 @@ export const ConfigSchema = z.strictObject({
     intervalMs: z.number().int().min(100).max(60000).default(2000).describe('How often health is sampled'),
   }).default({ intervalMs: 2000 }),
   retention: RetentionConfigSchema,
+  chrony: ChronySettingsSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -123,7 +123,7 @@ test.serial('the page asks only for routes that exist: no probe of the API docum
   }
   await b.page.waitForFunction(() => ![...document.querySelectorAll('.rec .dl')].some((d) => d.textContent === '…'), undefined, { timeout: 10_000 });
   t.false(asked.some((p) => p.startsWith('/docs')), 'the page does not read the API document to guess what exists');
-  t.false(asked.some((p) => p.includes('/update/')), 'no update route is asked for (the demo runs no Updater: see report.e2e.test.ts)');
+  t.true(asked.includes('/api/v1/update/history'), 'the demo runs the Updater: Settings reads its history (see report.e2e.test.ts)');
   t.true(asked.includes('/api/v1/rig'), 'the rig view is asked for directly');
   t.deepEqual(missing, []);
   t.is(await b.page.locator('.unavailable').count(), 0, 'no control is shown as unavailable');
@@ -277,6 +277,25 @@ test.serial('Lock View on another camera goes through this node: its snapshot ap
   await img.waitFor({ state: 'visible', timeout: 20_000 });
   t.regex(String(await img.getAttribute('src')), /^data:image\/jpeg;base64,\/9j\//);
   t.regex(await l.locator('[data-f="result"]').innerText(), /Lock View: snapshot taken/);
+  noConsoleErrors(t, b);
+});
+
+test.serial('framing before kick-off: Refresh preview on an idle camera (relayed for CAM_L) shows a fresh still from its camera', async (t) => {
+  const b = await open(t);
+  for (const id of ['CAM_L', 'CAM_R'] as const) {
+    const c = card(b.page, id);
+    t.is(await c.locator('[data-f="state"]').innerText(), 'IDLE', id);
+    t.true(await c.locator('figure.preview img').isHidden(), `${id}: no preview before one is asked for`);
+    await c.locator('[data-action="framing"]').click();
+    const img = c.locator('figure.preview img');
+    await img.waitFor({ state: 'visible', timeout: 20_000 });
+    const src = String(await img.getAttribute('src'));
+    t.regex(src, id === 'CAM_R' ? /^\/api\/v1\/preview\.jpg\?t=\d+$/ : /^\/api\/v1\/rig\/nodes\/CAM_L\/preview\.jpg\?t=\d+$/);
+    t.deepEqual(await img.evaluate((el: any) => [el.naturalWidth, el.naturalHeight]), [320, 180], `${id}: the camera's own picture, decoded by the page`);
+    t.regex(await c.locator('[data-f="previewNote"]').innerText(), /^Still \d/);
+  }
+  // CAM_L's still stayed through the renders while CAM_R's was taken: kept while the camera is idle.
+  t.true(await card(b.page, 'CAM_L').locator('figure.preview img').isVisible());
   noConsoleErrors(t, b);
 });
 

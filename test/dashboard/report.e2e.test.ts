@@ -113,17 +113,25 @@ test.serial('every card shows its sync offset as the rig view carries it, or "un
   t.deepEqual(b.errors, [], 'no console errors');
 });
 
-test.serial('no Updater in the demo: /update/* does not exist and the page shows the version with no update control', async (t) => {
+test.serial('the demo runs the Updater with no release source: controls shown, refusals named, per-node apply relayed to another camera', async (t) => {
   const history = await rest('CAM_R', '/api/v1/update/history');
-  t.is(history.status, 404, 'the demo wires no Updater, so the routes are not registered');
+  t.is(history.status, 200, 'every node runs the Updater, so its routes exist');
   const status = (await rest('CAM_R', '/api/v1/status')).body;
-  t.is(status.update, undefined);
+  t.is(status.update?.state, 'idle');
   const b = await open(t, '#settings');
-  const asked: string[] = [];
-  b.page.on('request', (req) => { asked.push(new URL(req.url()).pathname); });
-  await waitUntil(async () => (await b.page.locator('#version').innerText()) === status.version, 5000);
-  t.true(await b.page.locator('#update-panel').isHidden(), 'no dead controls');
-  t.is(await b.page.locator('#update-panel button:visible').count(), 0);
-  t.false(asked.some((p) => p.includes('/update/')), 'nothing asked of routes that do not exist');
-  t.deepEqual(b.errors, [], 'no console errors');
+  await b.page.locator('#update-panel').waitFor({ state: 'visible', timeout: 10_000 });
+  t.is(await b.page.locator('#update-current').innerText(), status.version);
+  await b.page.locator('#update-check').click();
+  await waitUntil(async () => /Check refused: updater\.repo is not set/.test(await b.page.locator('#update-msg').innerText()) || null, 10_000);
+  // Every camera's row offers its own apply; CAM_L's goes through CAM_R (the node this page reached).
+  for (const id of CAMS) t.is(await b.page.locator(`#update-nodes button[data-update-node="${id}"]`).count(), 1, id);
+  await b.page.locator('#update-nodes button[data-update-node="CAM_L"]').click();
+  await b.page.locator('#confirm[open]').waitFor({ timeout: 10_000 });
+  t.regex(await b.page.locator('#confirm-text').innerText(), /Update CAM_L to the latest release\?/);
+  await b.page.locator('#confirm-ok').click();
+  await waitUntil(async () => /CAM_L: update refused: no updater\.publicKey is configured/.test(await b.page.locator('#update-msg').innerText()) || null, 10_000);
+  const camL = (await rest('CAM_L', '/api/v1/update/history')).body.entries as Array<{ kind: string; code: string }>;
+  t.like(camL.at(-1), { kind: 'refused', code: 'NO_PUBLIC_KEY' }, 'CAM_L itself refused, and wrote it in its own history');
+  const left = b.errors.filter((e) => !/Failed to load resource.*409/.test(`${e.text} ${e.url}`));
+  t.deepEqual(left, [], 'no console errors but the refusals the test provoked');
 });

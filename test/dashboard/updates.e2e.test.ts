@@ -8,7 +8,7 @@ import { launch, screenshot, waitUntil } from './helpers.js';
 /**
  * The update controls in real Chromium against a node's real HTTP app with a real Updater
  * actor, real signed release tarballs (soccer-rig release) and a Releases API served from
- * loopback (the demo runs no Updater: report.e2e.test.ts proves the controls are absent there).
+ * loopback (report.e2e.test.ts shows them in the demo, whose nodes have no release source).
  * The node has no rig view here, so its page shows this one camera.
  */
 // Functions passed to page.evaluate/waitForFunction run in Chromium; this build has no DOM types.

@@ -14,6 +14,8 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
     video: { width: 320, height: 180, fps: 30, codec: 'h265', bitrateMbps: 1 },
     logging: { dir: join(dir, 'logs') },
     housekeeping: { intervalMs: 200 },
+    // Every node runs the Updater: its history stays in the test's dir.
+    updater: { installRoot: join(dir, 'install'), stateDir: join(dir, 'updater-state') },
     // Tests never send LAN beacons to real interfaces.
     rig: { discoveryPort: null },
   };

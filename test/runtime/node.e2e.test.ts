@@ -154,3 +154,22 @@ test('a failing shutdown command: logged with a code, non-zero exit (systemd res
   again.kill('SIGTERM');
   t.is((await again).exitCode, 0);
 });
+
+test('SIGTERM with a dashboard still connected (an open /events stream): the node ends the stream and exits 0', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir);
+  const port = await freePort();
+  const proc = runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/api/v1/status`)).ok, 10_000);
+  const res = await fetch(`${base}/api/v1/events`);
+  const reader = res.body!.getReader();
+  let text = '';
+  while (!text.includes('event: status')) text += new TextDecoder().decode((await reader.read()).value);
+  proc.kill('SIGTERM');
+  // The stream ends from the node's side (before, closing the HTTP server waited for it and
+  // the process had to be killed: execa's SIGKILL after 5 s shows as no exit code).
+  while (!(await reader.read()).done) { /* drain until the node ends the stream */ }
+  const result = await proc;
+  t.is(result.exitCode, 0, `${result.signal ?? ''} ${result.all}`);
+});

@@ -56,6 +56,13 @@ test.serial('a real rig: each node direct in parallel, an unreachable one relaye
     t.regex(onLaptop.snapshot ?? '', /^\/9j\//, `${cam}: the laptop's manifest has the Lock View snapshot`);
     t.deepEqual(onLaptop, onNode, `${cam}: the laptop's copy is the node's manifest`);
   }
+  // The session's QC report, as the --from node computes it, beside the files.
+  const report = JSON.parse(await readFile(join(to, 'match-1', 'report.json'), 'utf8'));
+  t.is(report.sessionId, 'match-1');
+  t.deepEqual(report.cameras.map((c: any) => [c.cameraId, c.file]), ['CAM_L', 'CAM_C', 'CAM_R'].map((cam) => [cam, listed.find((m: any) => m.cameraId === cam).file]));
+  t.true(['ok', 'warn', 'fail'].includes(report.verdict));
+  const served = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json();
+  t.is(report.verdict, served.verdict, 'the same report the node serves');
   // The confirmations reach every node's view (and the replication is idle before teardown).
   for (const n of rig.nodes) {
     await waitFor(async () => (await n.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings

@@ -156,10 +156,33 @@ test('chrony: the drop-in comes from `soccer-rig chrony-config --config node.yam
   ].join('\n'));
   await execa('tar', ['-czf', join(work, 'rel.tgz'), '-C', rel, '.']);
   const root = join(work, 'root');
+  // Debian's own chrony.conf: its pool and makestep would fight the rig's drop-in.
+  const debian = [
+    '# Welcome to the chrony configuration file.',
+    'confdir /etc/chrony/conf.d',
+    'pool 2.debian.pool.ntp.org iburst',
+    'sourcedir /run/chrony-dhcp',
+    'keyfile /etc/chrony/chrony.keys',
+    'makestep 1 3',
+    'rtcsync',
+    '',
+  ].join('\n');
+  const main = join(root, 'etc', 'chrony', 'chrony.conf');
+  await mkdir(join(root, 'etc', 'chrony'), { recursive: true });
+  await writeFile(main, debian);
   const r = await install(['--camera', 'CAM_C', '--root', root, '--release', join(work, 'rel.tgz')]);
   t.is(r.exitCode, 0, r.all);
   t.is(await readFile(join(root, 'etc', 'chrony', 'conf.d', 'soccer-rig.conf'), 'utf8'), '# soccer-rig CAM_C: generated\nlocal stratum 8 orphan\n');
-  t.regex((await install(['--camera', 'CAM_C', '--root', root, '--release', join(work, 'rel.tgz')])).all, /no changes/);
+  const edited = await readFile(main, 'utf8');
+  t.regex(edited, /^# soccer-rig \(see conf\.d\/soccer-rig\.conf\): pool 2\.debian\.pool\.ntp\.org iburst$/m);
+  t.regex(edited, /^# soccer-rig \(see conf\.d\/soccer-rig\.conf\): makestep 1 3$/m);
+  t.notRegex(edited, /^\s*(pool|server|makestep)\s/m, 'no active source or step rule is left beside the drop-in');
+  for (const kept of ['confdir /etc/chrony/conf.d', 'sourcedir /run/chrony-dhcp', 'rtcsync']) t.regex(edited, new RegExp(`^${kept}$`, 'm'), kept);
+  t.is(await readFile(`${main}.bak`, 'utf8'), debian, 'the original is kept');
+  const before = await treeSum(root);
+  const again = await install(['--camera', 'CAM_C', '--root', root, '--release', join(work, 'rel.tgz')]);
+  t.regex(again.all, /no changes/);
+  t.is(await treeSum(root), before, 'the second run changes nothing (chrony.conf and its .bak included)');
 });
 
 test('bad arguments are refused with the option named', async (t) => {

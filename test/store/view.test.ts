@@ -149,3 +149,14 @@ test('reducing 30k events stays fast', (t) => {
   t.is(s.nodes.size, 3)
   t.true(ms < 2000)
 })
+
+test('notes (deletions, network changes): every node\'s, oldest first; the same note read again or restated is one note', (t) => {
+  const del: RigEvent = { type: 'deletion', at: 2000, cameraId: 'CAM_L', file: 'a.mkv', bytes: 123, reason: 'operator' }
+  const net: RigEvent = { type: 'network', at: 1000, cameraId: 'CAM_C', from: 'mesh', to: 'ap', reason: 'lost SOCCER_RIG' }
+  let s = emptyRigState()
+  s = reduceRig(s, rec('CAM_L', KL, 3, del))
+  s = reduceRig(s, rec('CAM_C', KC, 1, net))
+  s = reduceRig(s, rec('CAM_L', KL, 3, del)) // replayed
+  s = reduceRig(s, rec('CAM_L', KL, 9, del)) // restated by a compaction
+  t.deepEqual(s.notes.map((n) => [n.by, n.event.type]), [['CAM_C', 'network'], ['CAM_L', 'deletion']])
+})

@@ -61,6 +61,9 @@ export function createCard(cameraId, actions) {
     if (!on && !video.hidden) { video.hidden = true; video.removeAttribute('src'); setText(watch, 'Watch'); }
   };
 
+  // A framing still asked for while idle (Refresh preview) stays until the camera records.
+  let framing = null;
+
   return {
     el, img, f, cameraId,
     update(node, ctx) {
@@ -127,9 +130,12 @@ export function createCard(cameraId, actions) {
       charts.free.update(hist.series(node.cameraId, 'free').map((p) => ({ t: p.t, v: p.v == null ? null : p.v / 1e9 })), ctx.now, win, (v) => v.toFixed(1));
       charts.fps.update(hist.series(node.cameraId, 'fps'), ctx.now, win, (v) => v.toFixed(1));
 
+      if (s?.state !== 'idle') framing = null;
       if (s?.state !== 'recording') {
-        img.hidden = true;
-        setText(f.previewNote, stale ? 'no preview (node not reachable)' : 'Preview appears while recording');
+        const keep = framing && !stale && s?.state === 'idle';
+        if (!keep) framing = null;
+        img.hidden = !keep;
+        setText(f.previewNote, keep ? framing : stale ? 'no preview (node not reachable)' : 'Preview appears while recording; Refresh preview takes a still now');
       }
     },
     /** A control's answer on this card: ok / error, with the node's own words. */
@@ -137,6 +143,13 @@ export function createCard(cameraId, actions) {
       f.result.hidden = false;
       f.result.dataset.kind = kind;
       setText(f.result, text);
+    },
+    /** A still from Refresh preview: shown once it has loaded, kept while the camera is idle. */
+    showFraming(src, caption) {
+      const next = new Image();
+      next.onload = () => { framing = caption; img.src = src; img.hidden = false; setText(f.previewNote, caption); };
+      next.onerror = () => setText(f.previewNote, 'Preview could not be loaded');
+      next.src = src;
     },
     showSnapshot(base64, caption) {
       f.snapshot.hidden = false;

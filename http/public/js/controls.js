@@ -16,6 +16,7 @@ export function cardActions(id) {
     b('start', 'Start', 'btn-go', () => nodeRecord(id, 'start')),
     b('stop', 'Stop', 'btn-stop', () => nodeRecord(id, 'stop')),
     b('lockview', 'Lock View', '', () => lockView(id)),
+    b('framing', 'Refresh preview', '', () => refreshFraming(id)),
     b('selftest', 'Test recording', '', () => selfTest(id)),
     b('audio', 'Audio', '', () => toggleAudio(id)),
     b('mode', 'Mode', '', () => toggleMode(id)),
@@ -35,6 +36,7 @@ export function updateActions(id) {
   set('start', 'Start', st === 'recording' || st === 'armed');
   set('stop', 'Stop', st !== 'recording' && st !== 'armed');
   set('lockview', 'Lock View');
+  set('framing', card.busy === 'framing' ? 'Taking a still…' : 'Refresh preview', st === 'armed');
   set('selftest', card.busy === 'selftest' ? 'Testing…' : 'Test recording', st === 'recording');
   set('audio', config ? `Audio: ${config.audio.enabled ? 'on' : 'off'}` : 'Audio');
   set('mode', config ? `Mode: ${config.mode === 'development' ? 'Development' : 'Production'}` : 'Mode');
@@ -69,6 +71,16 @@ async function lockView(id) {
       card.showSnapshot(r.body.snapshot, `Lock View ${new Date().toLocaleTimeString()} · tone: ${r.body.tone ?? '—'}`);
       card.showResult('ok', 'Lock View: snapshot taken, kept for the next recording.');
     } else card.showResult('error', `Lock View failed: ${errorText(r)}`);
+  });
+}
+
+/** Framing before kick-off: a fresh still from an idle camera (while recording: its latest preview). */
+async function refreshFraming(id) {
+  await busy(id, 'framing', async (card) => {
+    const r = await api('POST', nodeRoute(id, app.selfId, 'preview/refresh'), {}, { timeoutMs: 30_000 });
+    if (!r.ok) { card.showResult('error', `Preview refused: ${errorText(r)}`); return; }
+    const src = `${nodeRoute(id, app.selfId, 'preview.jpg')}?t=${r.body.at}`;
+    card.showFraming(src, `${r.body.source === 'still' ? 'Still' : 'Recording preview'} ${new Date(r.body.at).toLocaleTimeString()}`);
   });
 }
 

@@ -8,9 +8,8 @@ import { updateLines, historyLine } from './report-model.js';
  * here (or once idle), apply rig-wide one node at a time, and the history. Shown only when
  * this node's status carries `update` (its Updater runs): otherwise no control at all.
  *
- * Per-node apply is offered for this node only: the node relays start/stop/lockview/selftest/
- * shutdown to its peers but not an update, so another camera is updated from its own page or
- * by the rig-wide apply (which this node runs node by node).
+ * Per-node apply is offered for every node of the rig: another camera's goes through this node
+ * (POST /rig/nodes/:id/update/apply), since a phone on one node's access point reaches no other.
  */
 export function updates(app) {
   const panel = $('#update-panel');
@@ -89,6 +88,25 @@ export function updates(app) {
     });
   }
 
+  /** One camera's update, relayed by this node; that node refuses while it records. */
+  async function applyNode(id, extra = {}) {
+    if (!extra.queue && !(await confirmDialog(`Update ${id} to the latest release? It restarts into the new version and rolls back by itself if that does not come up healthy.`, `Update ${id}`))) return;
+    await act(async () => {
+      say(`${id}: downloading and verifying…`);
+      const r = await api('POST', `/api/v1/rig/nodes/${encodeURIComponent(id)}/update/apply`, extra, { timeoutMs: 16 * 60_000 });
+      if (r.ok) {
+        say(r.body.state === 'queued' ? `Queued: ${id} updates by itself once its recording stops.` : `Installed ${r.body.to} on ${id}: it is restarting.`, 'ok');
+        return;
+      }
+      if (r.body?.error?.code === 'RECORDING_IN_PROGRESS') {
+        say(`${id} is recording: not updated now.`, 'error');
+        if (await confirmDialog(`${id} is recording. Apply the update once it is idle?`, 'Apply when idle')) setTimeout(() => void applyNode(id, { queue: true }), 0);
+        return;
+      }
+      say(`${id}: update refused: ${errorText(r)}`, 'error');
+    });
+  }
+
   $('#update-check').addEventListener('click', () => void check());
   $('#update-apply').addEventListener('click', () => void apply());
   $('#update-rig-apply').addEventListener('click', () => void applyRig());
@@ -105,7 +123,8 @@ export function updates(app) {
     const key = JSON.stringify(rows);
     if (list.dataset.key === key) return;
     list.dataset.key = key;
-    replace(list, rows.map((r) => h('li', { 'data-camera': r.id }, r.text)));
+    replace(list, rows.map((r) => h('li', { 'data-camera': r.id }, r.text, ' ',
+      h('button', { type: 'button', class: 'btn btn-small', 'data-update-node': r.id, onclick: () => void applyNode(r.id) }, `Update ${r.id}`))));
   }
 
   return {
