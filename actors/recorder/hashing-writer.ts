@@ -92,7 +92,7 @@ export class HashingWriter {
 
   /** Settles when the source has ended and the file is synced and closed. */
   get done(): Promise<HashResult> {
-    if (!this.donePromise) return Promise.reject(new RigError('WRITE_FAILED', 'writer was never opened'));
+    if (!this.donePromise) return Promise.reject(new RigError('WRITE_FAILED', 'the writer is not open yet'));
     return this.donePromise;
   }
 
