@@ -1,8 +1,7 @@
 import test from 'ava';
 import type { AddressInfo } from 'node:net';
-import type { ReleaseArtifacts } from '../../runtime/release.js';
 import { testApp } from '../helpers/app.js';
-import { fileScratch, fixtureRelease, keys, spawnUpdater } from '../actors/updater/helpers.js';
+import { spawnUpdater, twoReleases } from '../actors/updater/helpers.js';
 import { launch, screenshot, waitUntil } from './helpers.js';
 
 /**
@@ -14,14 +13,8 @@ import { launch, screenshot, waitUntil } from './helpers.js';
 // Functions passed to page.evaluate/waitForFunction run in Chromium; this build has no DOM types.
 declare const document: any;
 
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k } = releases;
 
 /** The page answers the in-page confirmation whose text matches. */
 async function confirm(page: import('playwright-core').Page, text: RegExp): Promise<void> {
@@ -31,7 +24,7 @@ async function confirm(page: import('playwright-core').Page, text: RegExp): Prom
 }
 
 test('check, apply while recording (refused, queued, run once idle) and the history, from the page', async (t) => {
-  const u = await spawnUpdater(t, v010, v020, k);
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k);
   const { app } = await testApp(t, {}, { update: { update: u.update }, board: u.board, ownHosts: () => ['127.0.0.1'] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -6,21 +6,15 @@ import { currentVersion } from '../../runtime/release-layout.js';
 import { assetNames, type ReleaseArtifacts } from '../../runtime/release.js';
 import { testApp } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
-import { fileScratch, fixtureRelease, keys, spawnUpdater } from '../actors/updater/helpers.js';
+import { spawnUpdater, twoReleases } from '../actors/updater/helpers.js';
 import { httpRigNode, localRigNode } from '../../actors/updater/rig-apply.js';
 import type { AddressInfo } from 'node:net';
 
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k, scratch } = releases;
 
-async function setup(t: Parameters<typeof spawnUpdater>[0], offered = v020) {
-  const u = await spawnUpdater(t, v010, offered, k);
+async function setup(t: Parameters<typeof spawnUpdater>[0], offered = releases.v020) {
+  const u = await spawnUpdater(t, releases.v010, offered, k);
   const { app } = await testApp(t, {}, { update: { update: u.update }, board: u.board });
   return { ...u, app };
 }
@@ -92,13 +86,13 @@ test('the real project release, built by `soccer-rig release`, installs and its 
 
 test('POST /update/rig/apply updates the other node first, then this one; 409 while any node records', async (t) => {
   const back = (why: string, board: { patch: (p: { version: string }) => void }) => board.patch({ version: why.replace('update to ', '') });
-  const other = await spawnUpdater(t, v010, v020, k, back);
+  const other = await spawnUpdater(t, releases.v010, releases.v020, k, back);
   other.board.patch({ version: '0.1.0' });
   const o = await testApp(t, {}, { update: { update: other.update }, board: other.board });
   await o.app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => o.app.close());
   const otherUrl = `http://127.0.0.1:${(o.app.server.address() as AddressInfo).port}`;
-  const me = await spawnUpdater(t, v010, v020, k);
+  const me = await spawnUpdater(t, releases.v010, releases.v020, k);
   me.board.patch({ version: '0.1.0' });
   const rigNodes = () => [
     localRigNode('CAM_C', () => me.board.snapshot(), (a) => me.update.apply({ force: a.force, queue: false })),

@@ -10,21 +10,14 @@ import { UpdateHistory } from '../../actors/updater/history.js';
 import { StatusBoard } from '../../runtime/status.js';
 import { currentVersion, type Layout } from '../../runtime/release-layout.js';
 import { readTrial, type ApplyStep } from '../../runtime/release-install.js';
-import type { ReleaseArtifacts } from '../../runtime/release.js';
 import { blankStatus } from '../helpers/app.js';
 import { tempDir } from '../helpers/tmp.js';
-import { fakeReleases, fileScratch, fixtureRelease, installedLayout, keys, runGuard, snapshot, REPO_NAME } from '../actors/updater/helpers.js';
+import { fakeReleases, fixtureRelease, installedLayout, runGuard, snapshot, REPO_NAME, twoReleases } from '../actors/updater/helpers.js';
 import { NODE_FLAGS } from '../../runtime/node-flags.js';
 
 const CHILD = fileURLToPath(new URL('./release-apply-child.js', import.meta.url));
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k } = releases;
 
 /** What a node restarting after the crash must see: one complete release behind current, no leftovers. */
 async function assertOneCompleteVersion(t: ExecutionContext, l: Layout): Promise<string> {
@@ -45,8 +38,8 @@ const STEPS: Array<[ApplyStep | 'downloaded' | 'verified', string]> = [
 for (const [step, expected] of STEPS) {
   test(`killed at "${step}", the node restarts into exactly one complete version (${expected})`, async (t) => {
     const api = await fakeReleases(t);
-    await api.publish(v020);
-    const l = await installedLayout(t, v010);
+    await api.publish(releases.v020);
+    const l = await installedLayout(t, releases.v010);
     const child = await execa(process.execPath, [...NODE_FLAGS, CHILD], {
       reject: false,
       env: { ROOT: l.root, STATE_DIR: l.stateDir, API_BASE: api.apiBase, REPO: REPO_NAME, PUBLIC_KEY: k.publicPem, KILL_AT: step },
@@ -62,7 +55,7 @@ for (const [step, expected] of STEPS) {
 }
 
 test('the boot guard repairs a current that points at nothing, choosing the newest complete release', async (t) => {
-  const l = await installedLayout(t, v010);
+  const l = await installedLayout(t, releases.v010);
   await mkdir(join(l.releases, '0.2.0.partial', 'bin'), { recursive: true });
   await execa('ln', ['-sfn', 'releases/0.9.9', l.current]);
   const guard = await runGuard(l);
@@ -73,7 +66,7 @@ test('the boot guard repairs a current that points at nothing, choosing the newe
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 if (!hasShellcheck) console.log('skipping the shellcheck test: shellcheck is not installed');
 (hasShellcheck ? test : test.skip)('the boot guard passes shellcheck (it runs under plain sh at every boot)', async (t) => {
-  const r = await execa('shellcheck', ['-s', 'sh', (await installedLayout(t, v010)).guard], { reject: false });
+  const r = await execa('shellcheck', ['-s', 'sh', (await installedLayout(t, releases.v010)).guard], { reject: false });
   t.is(r.exitCode, 0, r.stdout);
 });
 
@@ -85,7 +78,7 @@ if (!isRoot) console.log('skipping the full-disk test: mounting a tmpfs needs ro
   await mkdir(mnt);
   await execa('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
   t.teardown(() => execa('umount', ['-l', mnt], { reject: false }).then(() => undefined));
-  const l = await installedLayout(t, v010, mnt);
+  const l = await installedLayout(t, releases.v010, mnt);
   // 8 MB of zeros: a few KB in the tarball (the download fits), far more than the 3 MB file system.
   const big = await fixtureRelease(t, '0.2.0', k.privatePem, { 'zeros.bin': Buffer.alloc(8 * 1024 * 1024) });
   const api = await fakeReleases(t);

@@ -8,17 +8,10 @@ import { LogSink, createLogger } from '../../../runtime/logging.js';
 import { readTrial } from '../../../runtime/release-install.js';
 import { blankStatus } from '../../helpers/app.js';
 import { currentVersion } from '../../../runtime/release-layout.js';
-import type { ReleaseArtifacts } from '../../../runtime/release.js';
-import { fileScratch, fixtureRelease, keys, spawnUpdater } from './helpers.js';
+import { spawnUpdater, twoReleases } from './helpers.js';
 
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k } = releases;
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -29,7 +22,7 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
 }
 
 test('check and apply answer RECORDING_IN_PROGRESS while this node records, and change nothing', async (t) => {
-  const u = await spawnUpdater(t, v010, v020, k);
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k);
   u.board.patch({ state: 'recording' });
   t.like(await u.update.check(), { ok: false, code: 'RECORDING_IN_PROGRESS' });
   t.like(await u.update.apply({ force: false, queue: false }), { ok: false, code: 'RECORDING_IN_PROGRESS' });
@@ -39,7 +32,7 @@ test('check and apply answer RECORDING_IN_PROGRESS while this node records, and 
 });
 
 test('a queued apply waits for the recording to stop, then installs and restarts by itself', async (t) => {
-  const u = await spawnUpdater(t, v010, v020, k);
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k);
   u.board.patch({ state: 'recording' });
   t.deepEqual(await u.update.apply({ force: false, queue: true }), { ok: true, value: { state: 'queued' } });
   await until(() => u.board.snapshot().update?.state === 'queued', 'status to say queued');
@@ -54,14 +47,14 @@ test('a queued apply waits for the recording to stop, then installs and restarts
 });
 
 test('an idle node applies at once and asks for the restart after answering', async (t) => {
-  const u = await spawnUpdater(t, v010, v020, k);
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k);
   t.deepEqual(await u.update.apply({ force: false, queue: false }), { ok: true, value: { state: 'restarting', from: '0.1.0', to: '0.2.0' } });
   await until(() => u.restarts.length === 1, 'the restart');
   t.is(await currentVersion(u.l), '0.2.0');
 });
 
 test('started as the version on trial, the Updater shows state trial and commits once healthy', async (t) => {
-  const u = await spawnUpdater(t, v010, v020, k);
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k);
   t.like(await u.update.apply({ force: false, queue: false }), { ok: true });
   // The restarted process: same disk, now running 0.2.0, healthy after two probes.
   const board = new StatusBoard(blankStatus());

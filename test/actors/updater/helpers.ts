@@ -156,3 +156,23 @@ export async function spawnUpdater(t: ExecutionContext, first: ReleaseArtifacts,
   return { api, l, board, history, restarts, update: updateApi(a.ref, history) };
 }
 
+
+/**
+ * The two signed fixture releases most updater tests need (0.1.0 installed, 0.2.0 offered),
+ * built once per test file in its `before` hook, with the key pair that signed them.
+ */
+export function twoReleases(testFn: { before: (f: () => Promise<void>) => void; after: { always: (f: () => Promise<void>) => void } }) {
+  const k = keys();
+  const scratch = fileScratch(testFn);
+  let v010: ReleaseArtifacts | null = null;
+  let v020: ReleaseArtifacts | null = null;
+  testFn.before(async () => {
+    v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
+    v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
+  });
+  const built = (r: ReleaseArtifacts | null): ReleaseArtifacts => {
+    if (!r) throw new Error('the fixture releases are built in test.before');
+    return r;
+  };
+  return { k, scratch, get v010() { return built(v010); }, get v020() { return built(v020); } };
+}

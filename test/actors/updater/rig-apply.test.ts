@@ -2,10 +2,9 @@ import test from 'ava';
 import type { AddressInfo } from 'node:net';
 import { rigApply, httpRigNode, type RigNodeUpdate } from '../../../actors/updater/rig-apply.js';
 import type { NodeState } from '../../../runtime/status.js';
-import type { ReleaseArtifacts } from '../../../runtime/release.js';
 import { currentVersion } from '../../../runtime/release-layout.js';
 import { testApp } from '../../helpers/app.js';
-import { fileScratch, fixtureRelease, keys, spawnUpdater } from './helpers.js';
+import { spawnUpdater, twoReleases } from './helpers.js';
 
 /** A node whose apply takes it to the target after `restartPolls` status polls (or never). */
 function fakeNode(cameraId: string, log: string[], o: { self?: boolean; version?: string; state?: NodeState; refuse?: string; restartPolls?: number } = {}) {
@@ -65,18 +64,12 @@ test('a refusal or a node that does not come back stops the rollout; an unreacha
   t.deepEqual(log, ['CAM_L', 'CAM_L']);
 });
 
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k } = releases;
 
 test('over HTTP: a real node (app + Updater) is updated through its own /update/apply and seen back on the target', async (t) => {
   // The restart is played by the test: the node comes back reporting the version it switched to.
-  const u = await spawnUpdater(t, v010, v020, k, (why, board) => board.patch({ version: why.replace('update to ', '') }));
+  const u = await spawnUpdater(t, releases.v010, releases.v020, k, (why, board) => board.patch({ version: why.replace('update to ', '') }));
   u.board.patch({ version: '0.1.0' });
   const { app } = await testApp(t, {}, { update: { update: u.update }, board: u.board });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -10,24 +10,17 @@ import { ingestRollbackNotes, superviseTrial } from '../../../actors/updater/tri
 import { StatusBoard } from '../../../runtime/status.js';
 import { currentVersion } from '../../../runtime/release-layout.js';
 import { readTrial } from '../../../runtime/release-install.js';
-import type { ReleaseArtifacts } from '../../../runtime/release.js';
 import { blankStatus } from '../../helpers/app.js';
-import { fakeReleases, fileScratch, fixtureRelease, installedLayout, keys, runGuard, REPO_NAME } from './helpers.js';
+import { fakeReleases, installedLayout, runGuard, REPO_NAME, twoReleases } from './helpers.js';
 
-const k = keys();
-const scratch = fileScratch(test);
-let v010: ReleaseArtifacts;
-let v020: ReleaseArtifacts;
-test.before(async () => {
-  v010 = await fixtureRelease(scratch(), '0.1.0', k.privatePem);
-  v020 = await fixtureRelease(scratch(), '0.2.0', k.privatePem);
-});
+const releases = twoReleases(test);
+const { k } = releases;
 
 /** 0.2.0 applied over 0.1.0 and started once by systemd (the guard counted that start). */
 async function applied(t: ExecutionContext) {
   const api = await fakeReleases(t);
-  await api.publish(v020);
-  const l = await installedLayout(t, v010);
+  await api.publish(releases.v020);
+  const l = await installedLayout(t, releases.v010);
   const history = new UpdateHistory(l.historyFile);
   const core = new UpdaterCore({
     config: () => UpdaterConfig.parse({ repo: REPO_NAME, apiBase: api.apiBase, publicKey: k.publicPem, trialDeadlineS: 300 }),
