@@ -12,7 +12,7 @@ import type { ChronyStatus } from '../../../runtime/chrony/schema.js';
 import { parseSources } from '../../../runtime/chrony/parse.js';
 import { execaRunner } from '../../../runtime/chrony/adapter.js';
 import { netnsUnavailable } from '../../helpers/netns.js';
-import { createSyncLab } from '../../helpers/sync-lab.js';
+import { createLab } from '../../helpers/netns.js';
 import { testConfig } from '../../helpers/config.js';
 
 const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'] as const;
@@ -33,7 +33,7 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 maybe('three chronyd with the generated config converge leaderless; killing the leader leaves the others in holdover', async (t) => {
-  const lab = await createSyncLab(3);
+  const lab = await createLab(3, 'sync');
   const dirs: string[] = [];
   t.teardown(async () => {
     await lab.destroy();
