@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startDemo, launch, screenshot, waitUntil, ARTIFACTS, type Demo, type Browser } from './helpers.js';
+import { startDemo, launch, screenshot, waitUntil, recordOneTake, ARTIFACTS, type Demo, type Browser, type DemoRecording } from './helpers.js';
 
 /**
  * "Delete offloaded files" and the deletion list in real Chromium against the real three-node
@@ -16,7 +16,7 @@ const model: any = await import(new URL('../../../http/public/js/model.js', impo
 
 const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'] as const;
 type Cam = (typeof CAMS)[number];
-interface Rec { sessionId: string; cameraId: Cam; file: string; sizeBytes: number; sha256?: string; inProgress?: boolean; offloaded: boolean; deletedAt?: number }
+type Rec = DemoRecording;
 const cleanups: Array<() => Promise<void> | void> = [];
 let demo: Demo;
 let files: Rec[] = [];
@@ -31,20 +31,7 @@ const served = async (m: Rec) => (await fetch(`${demo.url(m.cameraId)}/recording
 test.before(async () => {
   demo = await startDemo((f) => cleanups.push(f));
   // One real take on every camera, started through the rig, frames flowing, stopped.
-  const start = await post('CAM_R', '/api/v1/rig/record/start');
-  if (start.status !== 200) throw new Error(`start all: ${JSON.stringify(start.body)}`);
-  const sessionId = start.body.sessionId as string;
-  await waitUntil(async () => {
-    const all = await Promise.all(CAMS.map((id) => rest(id, '/api/v1/status')));
-    return all.every((s) => s.body.state === 'recording' && (s.body.encoder?.fps ?? 0) > 0);
-  }, 20_000, 200);
-  const stop = await post('CAM_R', '/api/v1/rig/record/stop');
-  if (stop.status !== 200) throw new Error(`stop all: ${JSON.stringify(stop.body)}`);
-  files = await waitUntil(async () => {
-    const list = (await rest('CAM_R', '/api/v1/rig/recordings')).body.recordings as Rec[];
-    const done = list.filter((m) => m.sessionId === sessionId && !m.inProgress && m.sha256);
-    return done.length === 3 ? done : null;
-  }, 20_000, 200);
+  files = (await recordOneTake(demo, 'CAM_R')).recordings;
 });
 test.after.always(async () => {
   for (const f of cleanups.reverse()) await f();

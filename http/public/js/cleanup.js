@@ -22,6 +22,10 @@ export function cleanup(app, { reload }) {
   let logTimer = null;
   let waiting = []; // files just deleted, not in the rig log yet
   let waitEnd = 0;
+  // Files this page saw deleted: the replicated list can trail the nodes' answer by a moment,
+  // and a file known gone must not be offered (or checked) for download meanwhile.
+  const gone = new Set();
+  const key = (cameraId, file) => `${cameraId}/${file}`;
 
   const say = (text, kind) => { setText(msg, text); msg.dataset.kind = kind; };
 
@@ -56,6 +60,7 @@ export function cleanup(app, { reload }) {
     const lines = resultLines(r.body);
     const freed = nodes.reduce((s, n) => s + (n.ok ? n.freedBytes : 0), 0);
     say(`Freed ${fmtBytes(freed)}${lines.every((l) => l.ok) ? '' : ' (not every node answered)'}.`, lines.every((l) => l.ok) ? 'ok' : 'error');
+    for (const n of nodes) if (n.ok) for (const d of n.deleted) gone.add(key(n.cameraId, d.file));
     replace($('#cleanup-result'), lines.map((l) => h('li', { 'data-camera': l.cameraId, 'data-ok': String(l.ok) }, l.text)));
     await reload();
     // The nodes' notes reach the rig log (and this node's copy of it) a moment after the answer.
@@ -81,6 +86,11 @@ export function cleanup(app, { reload }) {
     if (waiting.length && Date.now() < waitEnd) logTimer = setTimeout(() => void loadLog(), LOG_RETRY_MS);
   }
 
+  /** The list's manifests, those this page saw deleted marked so until the list says it too. */
+  function withDeletions(manifests) {
+    return manifests.map((m) => (!m.deletedAt && gone.has(key(m.cameraId, m.file)) ? { ...m, deletedAt: Date.now() } : m));
+  }
+
   $('#cleanup-all').addEventListener('click', () => void run(null));
-  return { show, loadLog };
+  return { show, loadLog, withDeletions };
 }

@@ -80,9 +80,10 @@ export function recordings(app) {
     const r = await api('GET', '/api/v1/rig/recordings');
     note.textContent = 'Every node\'s recordings, as replicated across the rig.';
     if (!r.ok) { replace(root, h('p', { class: 'msg', 'data-kind': 'error' }, `Could not load recordings: ${errorText(r)}`)); return; }
-    clean.show(r.body.recordings ?? []);
+    const list = clean.withDeletions(r.body.recordings ?? []);
+    clean.show(list);
     // Cameras in the rig view's order (the server's field order).
-    const groups = groupBySession(r.body.recordings ?? [], [...app.nodes.keys()]);
+    const groups = groupBySession(list, [...app.nodes.keys()]);
     if (!groups.length) { replace(root, h('p', { class: 'muted' }, 'No recordings yet.')); return; }
     replace(root, groups.map((g, i) => {
       const when = g.startAt ? new Date(g.startAt).toLocaleString() : '';
