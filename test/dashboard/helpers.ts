@@ -128,6 +128,38 @@ export async function startDemo(teardown: Teardown, opts: { resolution?: string 
   };
 }
 
+/** A manifest as GET /api/v1/rig/recordings lists it (the fields the dashboard tests read). */
+export interface DemoRecording {
+  sessionId: string; cameraId: (typeof CAMS)[number]; file: string; sizeBytes: number;
+  sha256?: string; inProgress?: boolean; offloaded: boolean; deletedAt?: number;
+}
+
+/**
+ * One real take on every camera of the demo: started through `via`'s rig route, stopped once
+ * every camera's encoder delivers frames. Resolves when `seenBy`'s replicated view holds all
+ * three finished manifests (each with its sha256).
+ */
+export async function recordOneTake(demo: Demo, via: (typeof CAMS)[number], seenBy: (typeof CAMS)[number] = 'CAM_R'): Promise<{ sessionId: string; recordings: DemoRecording[] }> {
+  const post = async (path: string) => {
+    const r = await fetch(`${demo.url(via)}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const body = await r.json() as { sessionId: string };
+    if (r.status !== 200) throw new Error(`${path}: ${JSON.stringify(body)}`);
+    return body;
+  };
+  const { sessionId } = await post('/api/v1/rig/record/start');
+  await waitUntil(async () => {
+    const all = await Promise.all(CAMS.map(async (id) => (await fetch(`${demo.url(id)}/api/v1/status`)).json() as Promise<{ state: string; encoder?: { fps?: number } }>));
+    return all.every((s) => s.state === 'recording' && (s.encoder?.fps ?? 0) > 0);
+  }, 20_000, 200);
+  await post('/api/v1/rig/record/stop');
+  const recordings = await waitUntil(async () => {
+    const list = (await (await fetch(`${demo.url(seenBy)}/api/v1/rig/recordings`)).json() as { recordings: DemoRecording[] }).recordings;
+    const done = list.filter((m) => m.sessionId === sessionId && !m.inProgress && m.sha256);
+    return done.length === 3 ? done : null;
+  }, 20_000, 200);
+  return { sessionId, recordings };
+}
+
 export interface Browser {
   context: BrowserContext;
   page: Page;

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { startDemo, launch, screenshot, waitUntil, type Demo, type Browser } from './helpers.js';
+import { startDemo, launch, screenshot, waitUntil, recordOneTake, type Demo, type Browser } from './helpers.js';
 
 /**
  * The session QC report, the cards' sync line and the update section in real Chromium against
@@ -18,25 +18,11 @@ async function rest(id: (typeof CAMS)[number], path: string, init?: RequestInit)
   const r = await fetch(`${demo.url(id)}${path}`, init);
   return { status: r.status, body: await r.json().catch(() => null) };
 }
-const post = (id: (typeof CAMS)[number], path: string) => rest(id, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 
 test.before(async () => {
   demo = await startDemo((f) => cleanups.push(f));
   // One real take on every camera, started from CAM_L, a couple of seconds of frames, stopped.
-  const start = await post('CAM_L', '/api/v1/rig/record/start');
-  if (start.status !== 200) throw new Error(`start all: ${JSON.stringify(start.body)}`);
-  sessionId = start.body.sessionId;
-  await waitUntil(async () => {
-    const all = await Promise.all(CAMS.map((id) => rest(id, '/api/v1/status')));
-    return all.every((s) => s.body.state === 'recording' && (s.body.encoder?.fps ?? 0) > 0);
-  }, 20_000, 200);
-  const stop = await post('CAM_L', '/api/v1/rig/record/stop');
-  if (stop.status !== 200) throw new Error(`stop all: ${JSON.stringify(stop.body)}`);
-  // CAM_R's replicated view holds every camera's finished manifest.
-  await waitUntil(async () => {
-    const list = (await rest('CAM_R', '/api/v1/rig/recordings')).body.recordings as Array<{ sessionId: string; inProgress?: boolean }>;
-    return list.filter((m) => m.sessionId === sessionId && !m.inProgress).length === 3;
-  }, 20_000, 200);
+  sessionId = (await recordOneTake(demo, 'CAM_L')).sessionId;
 });
 test.after.always(async () => {
   for (const f of cleanups.reverse()) await f();

@@ -2,6 +2,7 @@ import { $, h, replace } from './dom.js';
 import { api, errorText } from './api.js';
 import { groupBySession, fmtBytes, fmtDuration, checksumState } from './model.js';
 import { reportBox } from './report.js';
+import { cleanup } from './cleanup.js';
 
 /**
  * Every recording of the rig grouped by session, and within a session by take. Downloads are
@@ -11,6 +12,7 @@ export function recordings(app) {
   const root = $('#recordings-list');
   const note = $('#recordings-source');
   let queue = Promise.resolve(); // one check at a time: a phone on weak Wi-Fi, a node busy recording
+  const clean = cleanup(app, { reload: () => load() });
 
   /**
    * The download URL if the file really can be fetched from here, else null. This node's own
@@ -18,7 +20,7 @@ export function recordings(app) {
    * would make the relay pull the whole file, so a one-byte Range GET is used instead.
    */
   function downloadLink(m) {
-    if (m.inProgress) return Promise.resolve(null);
+    if (m.inProgress || m.deletedAt) return Promise.resolve(null);
     const self = m.cameraId === app.selfId;
     if (!self && !reachable(m.cameraId)) return Promise.resolve(null);
     const file = encodeURIComponent(m.file);
@@ -39,6 +41,7 @@ export function recordings(app) {
 
   function unavailable(m) {
     if (m.inProgress) return 'still recording';
+    if (m.deletedAt) return 'deleted from the node after its offload';
     if (m.cameraId !== app.selfId && !reachable(m.cameraId)) return `${m.cameraId} is not reachable: download later`;
     return 'download not available (the node did not serve the file)';
   }
@@ -49,12 +52,12 @@ export function recordings(app) {
     void downloadLink(m).then((url) => replace(link, url
       ? h('a', { href: url, download: m.file, class: 'btn btn-small' }, 'Download')
       : h('span', { class: 'muted' }, unavailable(m))));
-    return h('li', { class: 'rec', 'data-file': m.file },
+    return h('li', { class: 'rec', 'data-file': m.file, 'data-deleted': String(Boolean(m.deletedAt)) },
       h('div', { class: 'rec-head' }, h('strong', {}, m.cameraId), ' ', h('span', { class: 'muted' }, m.file)),
       h('div', { class: 'rec-facts' },
         h('span', {}, fmtBytes(m.sizeBytes)), h('span', {}, fmtDuration(m.durationS)),
         h('span', { class: 'checksum', 'data-ok': String(cs.ok) }, cs.label),
-        h('span', { class: 'offloaded', 'data-offloaded': String(Boolean(m.offloaded)) }, m.offloaded ? 'offloaded ✓' : 'not offloaded'),
+        h('span', { class: 'offloaded', 'data-offloaded': String(Boolean(m.offloaded)) }, m.offloaded ? `offloaded ✓${m.deletedAt ? ' · deleted' : ''}` : 'not offloaded'),
         m.droppedFrames ? h('span', {}, `${m.droppedFrames} dropped`) : null),
       link);
   }
@@ -73,11 +76,14 @@ export function recordings(app) {
 
   async function load() {
     replace(root, h('p', { class: 'muted' }, 'Loading…'));
+    void clean.loadLog();
     const r = await api('GET', '/api/v1/rig/recordings');
     note.textContent = 'Every node\'s recordings, as replicated across the rig.';
     if (!r.ok) { replace(root, h('p', { class: 'msg', 'data-kind': 'error' }, `Could not load recordings: ${errorText(r)}`)); return; }
+    const list = clean.withDeletions(r.body.recordings ?? []);
+    clean.show(list);
     // Cameras in the rig view's order (the server's field order).
-    const groups = groupBySession(r.body.recordings ?? [], [...app.nodes.keys()]);
+    const groups = groupBySession(list, [...app.nodes.keys()]);
     if (!groups.length) { replace(root, h('p', { class: 'muted' }, 'No recordings yet.')); return; }
     replace(root, groups.map((g, i) => {
       const when = g.startAt ? new Date(g.startAt).toLocaleString() : '';
