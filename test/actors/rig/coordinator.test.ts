@@ -1,7 +1,7 @@
 import test from 'ava';
 import { RigCoordinator, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
 import type { StartReply } from '../../../actors/recorder/actor.js';
-import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js';
+import type { AckEvent, ArmedEvent, CommandEvent, RigEvent } from '../../../store/events.js';
 
 /**
  * Unit tests of the coordinator's decisions with an in-memory log shared by fake nodes (the
@@ -10,6 +10,7 @@ import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js'
 class FakeLog {
   readonly commands: CommandEvent[] = [];
   readonly acks = new Map<string, Map<string, AckEvent>>();
+  readonly armed = new Map<string, Map<string, ArmedEvent>>();
   readonly listeners = new Map<string, Set<(e: RigEvent, author: string, live: boolean) => void>>();
   readonly reachability = new Set<() => void>();
   /** Members whose events do not get through (both ways) right now. */
@@ -23,6 +24,7 @@ class FakeLog {
       append: async (event) => this.publish(event, cameraId),
       commands: () => [...this.commands],
       acks: (commandId) => this.acks.get(commandId) ?? new Map(),
+      armed: (commandId) => this.armed.get(commandId) ?? new Map(),
       members: () => members,
       reachable: (id) => id === cameraId || (!this.cut.has(id) && !this.cut.has(cameraId)),
       onEvent: (fn) => {
@@ -39,6 +41,10 @@ class FakeLog {
 
   publish(event: RigEvent, author: string): void {
     if (event.type === 'command') this.commands.push(event);
+    if (event.type === 'armed') {
+      const m = this.armed.get(event.commandId) ?? new Map<string, ArmedEvent>();
+      this.armed.set(event.commandId, m.set(event.cameraId, event));
+    }
     if (event.type === 'ack') {
       const m = this.acks.get(event.commandId) ?? new Map<string, AckEvent>();
       m.set(event.cameraId, event);
