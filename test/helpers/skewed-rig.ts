@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,8 @@ export interface SkewedNode {
   /** True time (this process's clock) when the node's process was spawned: libfaketime's rate counts from there. */
   spawnedAt: number;
   proc: ResultPromise;
+  /** Everything the process wrote (its log lines), as it comes. */
+  output: string[];
 }
 
 export interface SkewedRig {
@@ -77,6 +79,7 @@ export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
   try {
     for (const [i, id] of CAMS.entries()) {
       const dir = join(o.dir, id);
+      await mkdir(dir, { recursive: true });
       const config = await writeTestConfig(dir, {
         camera: { id, position: id.toLowerCase(), source: 'synthetic' },
         http: { host: '127.0.0.1', port: http[i] },
@@ -90,7 +93,9 @@ export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
       const env = clock.skewMs === 0 && clock.rate === 1 ? {} : { LD_PRELOAD: o.lib, FAKETIME: faketimeSpec(clock) };
       const spawnedAt = Date.now();
       const proc = execa(process.execPath, [...NODE_FLAGS, CLI, 'node', '--config', config], { reject: false, all: true, stdin: 'ignore', env });
-      nodes.push({ cameraId: id, url: `http://127.0.0.1:${http[i]}`, dataDir: join(dir, 'data'), clock, spawnedAt, proc });
+      const output: string[] = [];
+      proc.all?.on('data', (d: Buffer) => output.push(d.toString()));
+      nodes.push({ cameraId: id, url: `http://127.0.0.1:${http[i]}`, dataDir: join(dir, 'data'), clock, spawnedAt, proc, output });
     }
     await Promise.all(nodes.map((n) => waitFor(async () => (await fetch(`${n.url}/api/v1/status`)).ok, 60_000, 100)));
   } catch (err) {
