@@ -65,6 +65,8 @@ export interface SkewedRigOptions {
   clocks: InjectedClock[];
   /** Overrides merged into every node's config (e.g. { sync: { rigTime: false } }). */
   config?: Record<string, unknown>;
+  /** Start only the first N nodes (the others stay configured peers that never come up). */
+  only?: number;
 }
 
 export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
@@ -78,6 +80,7 @@ export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
   };
   try {
     for (const [i, id] of CAMS.entries()) {
+      if (i >= (o.only ?? CAMS.length)) break;
       const dir = join(o.dir, id);
       await mkdir(dir, { recursive: true });
       const config = await writeTestConfig(dir, {

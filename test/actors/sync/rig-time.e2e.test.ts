@@ -1,6 +1,7 @@
 import test from 'ava';
 import { tempDir } from '../../helpers/tmp.js';
-import { CAMS, faketimeWorks, findLibfaketime, rigTimeKnown, skewAt, startAllOnce, startSkewedRig, type InjectedClock } from '../../helpers/skewed-rig.js';
+import { waitFor } from '../../helpers/net.js';
+import { CAMS, faketimeWorks, findLibfaketime, getJson, manifestOf, postJson, rigTimeKnown, skewAt, startAllOnce, startSkewedRig, type InjectedClock } from '../../helpers/skewed-rig.js';
 import { median } from '../../../actors/sync/reference.js';
 
 /**
@@ -66,4 +67,56 @@ maybe('three skewed node processes: start-all from each node lines first frames 
   const beeps = rig.nodes.flatMap((n) => n.output.join('').split('\n').filter((l) => l.includes('"code":"START_BEEP"')).map((l) => `${n.cameraId} ${l}`));
   t.is(beeps.length, CAMS.length, `one beep per start-all:\n${beeps.join('\n')}`);
   t.false(rig.nodes.some((n) => n.output.join('').includes('START_BEEP_SKIPPED')), 'no beep was skipped for a member not armed');
+
+  // thresholds.syncOffsetMs (5 ms) now fires: CAM_L is 2.5 s from rig time. Status warns on every
+  // node, the rig view marks it, and with sync.gate on a start-all is refused naming it.
+  for (const n of rig.nodes) {
+    const s = await getJson(`${n.url}/api/v1/status`);
+    const drift = s.warnings.find((w: any) => w.code === 'SYNC_DRIFT');
+    t.regex(drift?.message ?? '', /CAM_L's clock is 250\d\.\d ms ahead of rig time/, `${n.cameraId}: ${JSON.stringify(s.warnings)}`);
+    t.true((await postJson(`${n.url}/api/v1/config`, { sync: { gate: true } })).status === 200);
+  }
+  const view = await getJson(`${rig.nodes[1]!.url}/api/v1/rig`);
+  t.true(view.disagreements.some((d: any) => d.code === 'SYNC_DRIFT' && d.cameraIds.includes('CAM_L')), JSON.stringify(view.disagreements));
+  const gated = await postJson(`${rig.nodes[0]!.url}/api/v1/rig/record/start`, { sessionId: 'RT-gated' });
+  t.is(gated.status, 200);
+  for (const r of gated.body.results) {
+    t.is(r.result, 'refused', JSON.stringify(r));
+    t.regex(r.message ?? '', /CAM_L's clock is .* ahead of rig time/);
+  }
+});
+
+maybe('a node whose offsets are unknown (a rig member alone) starts anyway, flagged SYNC_UNKNOWN in status, ack and manifest', async (t) => {
+  t.timeout(120_000);
+  // Its two peers never come up: it has the rig secret, so it runs the Sync actor, but measures nothing.
+  const rig = await startSkewedRig({ dir: await tempDir(t, 'rigtime-alone-'), lib: lib.path!, clocks: [{ skewMs: 1500, rate: 1 }], only: 1 });
+  t.teardown(() => rig.stop());
+  const n = rig.nodes[0]!;
+  const s = await waitFor(async () => {
+    const st = await getJson(`${n.url}/api/v1/status`);
+    return st.warnings.some((w: any) => w.code === 'SYNC_UNKNOWN') ? st : null;
+  }, 20_000, 100);
+  t.is(s.sync.source, 'none');
+  t.is(s.sync.offsetMs, null);
+  const start = await postJson(`${n.url}/api/v1/rig/record/start`, { sessionId: 'ALONE', leadMs: 300 });
+  t.is(start.status, 200);
+  const own = start.body.results.find((r: any) => r.cameraId === 'CAM_L');
+  t.is(own.result, 'ok', JSON.stringify(start.body));
+  t.true(own.syncUnknown);
+  t.is(own.firstFrameAtRig, undefined);
+  t.is((await postJson(`${n.url}/api/v1/rig/record/stop`, {})).status, 200);
+  const m = await waitFor(async () => {
+    const x = await manifestOf(n, 'ALONE').catch(() => null);
+    return x && !x.inProgress ? x : null;
+  }, 20_000, 100);
+  t.true(m.syncUnknown);
+  t.is(m.offsetMs, null);
+  t.is(m.firstFrameAtRig, null);
+  t.is(m.syncAtStart.source, 'none');
+  // A single-node start says the same.
+  const single = await postJson(`${n.url}/api/v1/record/start`, { sessionId: 'ALONE-2' });
+  t.is(single.status, 200, JSON.stringify(single.body));
+  t.true(single.body.syncUnknown);
+  t.is(single.body.firstFrameAtRig, null);
+  await postJson(`${n.url}/api/v1/record/stop`, {});
 });
