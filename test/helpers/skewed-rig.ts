@@ -135,17 +135,15 @@ export async function manifestOf(n: SkewedNode, sessionId: string): Promise<any>
   return JSON.parse(await readFile(join(n.dataDir, name), 'utf8'));
 }
 
-/** Start-all from `from`, record ~1 s, stop-all; returns the start-all answer and every final manifest. */
+/** Start-all from `from`, then stop-all; returns the start-all answer and the final manifest of every node that started (null for the others). */
 export async function startAllOnce(rig: SkewedRig, from: number, sessionId: string): Promise<{ start: any; manifests: any[] }> {
   const start = await postJson(`${rig.nodes[from]!.url}/api/v1/rig/record/start`, { sessionId });
   if (start.status !== 200) throw new Error(`start-all from ${CAMS[from]}: ${start.status} ${JSON.stringify(start.body)}`);
-  await waitFor(async () => {
-    for (const n of rig.nodes) if ((await getJson(`${n.url}/api/v1/status`)).state !== 'recording') return false;
-    return true;
-  }, 20_000, 100);
+  // The answer comes once every node acked its first frame: those that started are recording now.
   const stop = await postJson(`${rig.nodes[from]!.url}/api/v1/rig/record/stop`, {});
   if (stop.status !== 200) throw new Error(`stop-all: ${stop.status} ${JSON.stringify(stop.body)}`);
-  const manifests = await Promise.all(rig.nodes.map((n) => waitFor(async () => {
+  const started = new Set((start.body.results as Array<{ cameraId: string; result: string }>).filter((r) => r.result === 'ok').map((r) => r.cameraId));
+  const manifests = await Promise.all(rig.nodes.map((n) => !started.has(n.cameraId) ? null : waitFor(async () => {
     const m = await manifestOf(n, sessionId).catch(() => null);
     return m && !m.inProgress ? m : null;
   }, 30_000, 100).catch(() => null)));
