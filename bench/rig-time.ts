@@ -33,9 +33,9 @@ async function run(lib: string, rigTime: boolean): Promise<Spread> {
       out.missing.push(...manifests.flatMap((m, i) => (m ? [] : [`${CAMS[i]} (start-all from ${CAMS[from]})`])));
       if (truth.length > 1) out.spreads.push(Math.max(...truth) - Math.min(...truth));
       // Apart from the clocks: the instants each node armed for (true time), and how late each shutter opened on its own clock.
-      const armed = manifests.flatMap((m, i) => (m ? [m.startAt - skewAt(r.nodes[i]!, m.startAt - CLOCKS[i]!.skewMs)] : []));
+      const armed = manifests.flatMap((m, i) => (m ? [m.startAtLocal - skewAt(r.nodes[i]!, m.startAtLocal - CLOCKS[i]!.skewMs)] : []));
       if (armed.length > 1) out.armed.push(Math.max(...armed) - Math.min(...armed));
-      out.lateMs.push(...manifests.flatMap((m) => (m && typeof m.firstFrameAt === 'number' ? [Math.max(0, m.firstFrameAt - m.startAt)] : [])));
+      out.lateMs.push(...manifests.flatMap((m) => (m && typeof m.firstFrameAt === 'number' ? [Math.max(0, m.firstFrameAt - m.startAtLocal)] : [])));
     }
     return out;
   } finally {

@@ -29,7 +29,7 @@ export const ManifestSchema = z.object({
   sessionId: z.string().min(1),
   cameraId: z.string().min(1),
   cameraPosition: z.string(),
-  /** The rig-agreed start instant, epoch ms. */
+  /** The rig-agreed start instant, epoch ms, on rig time (this node's clock when rig time was unknown). */
   startAt: z.number(),
   /** When this node's first frame was captured, epoch ms on this node's clock; null if none. */
   firstFrameAt: z.number().nullable(),
@@ -53,8 +53,8 @@ export const ManifestSchema = z.object({
   take: z.number().int().positive().optional(),
 
   // Rig time (issue 10; optional: older manifests have none).
-  /** The start instant on rig time (startAt is this node's clock). */
-  startAtRig: z.number().nullable().optional(),
+  /** startAt on this node's clock (the instant its shutter was set for); absent in older manifests, where startAt was. */
+  startAtLocal: z.number().optional(),
   /** firstFrameAt on rig time: what lines the cameras up; null when rig time was unknown. */
   firstFrameAtRig: z.number().nullable().optional(),
   /** Started without a measured offset to the rig (alone, or just booted): SYNC_UNKNOWN. */

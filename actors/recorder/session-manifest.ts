@@ -38,11 +38,13 @@ export function buildManifest(f: ManifestFacts): Manifest {
     sessionId: opts.sessionId,
     cameraId: opts.cameraId,
     cameraPosition: opts.cameraPosition,
-    startAt: opts.startAt,
+    // The rig-agreed instant (ARCHITECTURE.md): the start-all's, on rig time; startAtLocal is
+    // the same instant on this node's clock, the one its shutter opened at.
+    startAt: opts.startAtRig ?? opts.startAt,
+    startAtLocal: opts.startAt,
     firstFrameAt: f.firstFrameAt,
     // Rig time is the one the cameras agree on: the first frame's instant there, and this
     // node's offset to it at start (null while unmeasured: then syncUnknown).
-    startAtRig: opts.startAtRig ?? null,
     firstFrameAtRig: f.firstFrameAt !== null && sync.rigMinusLocalMs !== null ? round3(f.firstFrameAt + sync.rigMinusLocalMs) : null,
     offsetMs: sync.rigMinusLocalMs === null ? null : round3(-sync.rigMinusLocalMs),
     syncUnknown: f.firstFrameAt !== null && sync.rigMinusLocalMs === null,

@@ -117,12 +117,17 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   return { status: r.status, body: await r.json() };
 }
 
-/** Until every node measures both others and knows rig time (status.sync.source 'peers'). */
-export async function rigTimeKnown(rig: SkewedRig, timeoutMs = 60_000): Promise<void> {
+/**
+ * Until every node measures both others and knows rig time (status.sync.source 'peers') with an
+ * error bound of at most maxErrorMs: right after connecting, on a busy machine, the first burst
+ * can leave a bound of several ms (honestly reported); the next bursts narrow it.
+ */
+export async function rigTimeKnown(rig: SkewedRig, maxErrorMs = 1, timeoutMs = 90_000): Promise<void> {
   await waitFor(async () => {
     for (const n of rig.nodes) {
       const s = await getJson(`${n.url}/api/v1/status`);
       if (s.sync?.source !== 'peers' || Object.keys(s.sync.peers ?? {}).length !== 2) return false;
+      if (typeof s.sync.errorMs !== 'number' || s.sync.errorMs > maxErrorMs) return false;
     }
     return true;
   }, timeoutMs, 250);
