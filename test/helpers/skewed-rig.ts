@@ -86,7 +86,8 @@ export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
       const config = await writeTestConfig(dir, {
         camera: { id, position: id.toLowerCase(), source: 'synthetic' },
         http: { host: '127.0.0.1', port: http[i] },
-        video: { width: 320, height: 180, fps: 30, codec: 'h264', bitrateMbps: 0.5 },
+        video: { width: 320, height: 180, fps: 10, codec: 'h264', bitrateMbps: 0.3 },
+        audio: { enabled: false },
         recording: { plannedDurationMin: 1 },
         rig: { secret: SECRET, dhtHost: '127.0.0.1', dhtPort: dht[i], startLeadMs: 1500 },
         peers: CAMS.flatMap((cid, j) => (j === i ? [] : [{ cameraId: cid, host: '127.0.0.1', port: dht[j], httpPort: http[j] }])),
@@ -95,7 +96,12 @@ export async function startSkewedRig(o: SkewedRigOptions): Promise<SkewedRig> {
       const clock = o.clocks[i]!;
       const env = clock.skewMs === 0 && clock.rate === 1 ? {} : { LD_PRELOAD: o.lib, FAKETIME: faketimeSpec(clock) };
       const spawnedAt = Date.now();
-      const proc = execa(process.execPath, [...NODE_FLAGS, CLI, 'node', '--config', config], { reject: false, all: true, stdin: 'ignore', env });
+      // On a Pi the node has its cores to itself; on a shared test box (2 cores, many jobs) a
+      // shutter's wake-up can wait tens of ms for a CPU, which says nothing about the clocks. As
+      // root, the nodes get the CPU priority a dedicated machine gives them (nice −10).
+      const argv = [...NODE_FLAGS, CLI, 'node', '--config', config];
+      const [file, args] = process.getuid?.() === 0 ? ['nice', ['-n', '-10', process.execPath, ...argv]] : [process.execPath, argv];
+      const proc = execa(file, args, { reject: false, all: true, stdin: 'ignore', env });
       const output: string[] = [];
       proc.all?.on('data', (d: Buffer) => output.push(d.toString()));
       nodes.push({ cameraId: id, url: `http://127.0.0.1:${http[i]}`, dataDir: join(dir, 'data'), clock, spawnedAt, proc, output });

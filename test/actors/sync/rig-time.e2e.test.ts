@@ -67,7 +67,7 @@ maybe('three skewed node processes: start-all from each node lines first frames 
   t.true(median(spreads) <= 5, `first frames ${spreads.map((x) => x.toFixed(3)).join(', ')} ms apart in true time`);
   // The start beep: exactly one per start-all, played by one node, logged in the rig log.
   const beeps = rig.nodes.flatMap((n) => n.output.join('').split('\n').filter((l) => l.includes('"code":"START_BEEP"')).map((l) => `${n.cameraId} ${l}`));
-  t.is(beeps.length, CAMS.length, `one beep per start-all:\n${beeps.join('\n')}`);
+  t.is(beeps.length, CAMS.length, `one beep per start-all:\n${beeps.join('\n')}\n${rig.nodes.map((n) => `${n.cameraId}: ${n.output.join('').split('\n').filter((l) => /beep|START_BEEP/i.test(l)).join('\n')}`).join('\n')}`);
   t.false(rig.nodes.some((n) => n.output.join('').includes('START_BEEP_SKIPPED')), 'no beep was skipped for a member not armed');
 
   // thresholds.syncOffsetMs (5 ms) now fires: CAM_L is 2.5 s from rig time. Status warns on every
