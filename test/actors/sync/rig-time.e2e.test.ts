@@ -22,7 +22,7 @@ const CLOCKS: InjectedClock[] = [{ skewMs: 2500, rate: 1.0001 }, { skewMs: 0, ra
 
 maybe('three skewed node processes: start-all from each node lines first frames up within 5 ms in true time; manifest offsets match the skews', async (t) => {
   t.timeout(240_000);
-  const rig = await startSkewedRig({ dir: await tempDir(t, 'rigtime-'), lib: lib.path!, clocks: CLOCKS, config: { mode: 'development', audio: { startBeep: true } } });
+  const rig = await startSkewedRig({ dir: await tempDir(t, 'rigtime-'), lib: lib.path!, clocks: CLOCKS, config: { mode: 'development', audio: { enabled: false, startBeep: true } } });
   t.teardown(() => rig.stop());
   await rigTimeKnown(rig);
   const spreads: number[] = [];
