@@ -11,12 +11,14 @@ import type { ArmedListener, CommandClock, RigPort } from './coordinator.js';
  * start command (commands.ts). Concurrent start-alls resolve to one winner, so they still give
  * one beep; a node that armed for a command that later lost is no longer armed for it at the
  * instant and stays silent. The beep sounds only when every reachable member said it is armed
- * (the 'armed' events): a beep that a camera missed would mark nothing in its track. The rig
- * time it began at goes into the rig log (a 'beep' event), for every node and the report.
+ * (the 'armed' events, or an ok ack from a member already recording): a beep that a camera
+ * missed would mark nothing in its track. When an 'armed' is still on its way at the instant,
+ * the beep waits for it up to graceMs. The rig time it began at goes into the rig log (a 'beep'
+ * event), for every node and the report: that, not the instant, is what to look for.
  */
 
 export interface StartBeepDeps {
-  port: Pick<RigPort, 'cameraId' | 'append' | 'armed' | 'members' | 'reachable'>;
+  port: Pick<RigPort, 'cameraId' | 'append' | 'armed' | 'acks' | 'members' | 'reachable' | 'onEvent'>;
   /** The clock the commands are timed on (rig time, or the node's own with sync.rigTime off). */
   commands: Pick<CommandClock, 'toLocal'>;
   /** Rig time, for the instant logged; the node's own clock when unknown (then flagged). */
@@ -25,6 +27,11 @@ export interface StartBeepDeps {
   tone: () => Promise<TonePlayer>;
   spec?: ToneSpec;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /**
+   * How long after the instant a member's 'armed' may still arrive (a busy node, a slow link):
+   * the beep then sounds that much late, its real rig time logged, rather than not at all.
+   */
+  graceMs?: number;
 }
 
 const BEEP: ToneSpec = { frequencyHz: 2000, durationMs: 150, volume: 0.8 };
@@ -53,13 +60,35 @@ export class StartBeep implements ArmedListener {
     for (const t of this.#timers.values()) clearTimeout(t);
   }
 
+  /** Resolves with the members still missing once none is, or when graceMs has passed. */
+  #armedWithin(commandId: string, graceMs: number): Promise<string[]> {
+    return new Promise((resolve) => {
+      let off: () => void = () => undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve(this.#missing(commandId));
+      };
+      const timer = setTimeout(done, graceMs);
+      off = this.#d.port.onEvent(() => { if (this.#missing(commandId).length === 0) done(); });
+      if (this.#missing(commandId).length === 0) done();
+    });
+  }
+
+  /** Reachable members not yet known to be armed (this node is: it is the one asking). */
+  #missing(commandId: string): string[] {
+    const { port } = this.#d;
+    const armed = port.armed(commandId);
+    const acks = port.acks(commandId);
+    return port.members().filter((id) => id !== port.cameraId && port.reachable(id) && !armed.has(id) && acks.get(id)?.ok !== true);
+  }
+
   async #fire(winner: StartCommand, stillArmed: () => boolean, player: Promise<TonePlayer>): Promise<void> {
     const d = this.#d;
     if (!stillArmed()) return; // superseded or stopped before the instant: another node beeps, or none
-    const armed = d.port.armed(winner.commandId);
-    const missing = d.port.members().filter((id) => d.port.reachable(id) && !armed.has(id));
-    if (missing.length > 0) {
-      d.log?.warn({ code: 'START_BEEP_SKIPPED', commandId: winner.commandId, missing }, `no start beep: ${missing.join(', ')} had not confirmed it was armed by the instant`);
+    const missing = await this.#armedWithin(winner.commandId, d.graceMs ?? 1000);
+    if (missing.length > 0 || !stillArmed()) {
+      if (missing.length > 0) d.log?.warn({ code: 'START_BEEP_SKIPPED', commandId: winner.commandId, missing }, `no start beep: ${missing.join(', ')} had not confirmed it was armed`);
       return;
     }
     const spec = d.spec ?? BEEP;

@@ -12,14 +12,25 @@ function setup(self: string, armedBy: string[], enabled = true) {
   const appended: RigEvent[] = [];
   const played: ToneSpec[] = [];
   const warned: string[] = [];
+  const listeners = new Set<(e: RigEvent, author: string, live: boolean) => void>();
   const armed = new Map<string, ArmedEvent>(armedBy.map((id) => [id, { type: 'armed', at: 1, commandId: 'c1', cameraId: id }]));
   const player: TonePlayer = { kind: 'null', play: async (spec) => { played.push(spec); } };
   const beep = new StartBeep({
-    port: { cameraId: self, append: async (e) => { appended.push(e); }, armed: () => armed, members: () => CAMS, reachable: () => true },
+    port: {
+      cameraId: self, append: async (e) => { appended.push(e); }, armed: () => armed, acks: () => new Map(), members: () => CAMS, reachable: () => true,
+      onEvent: (fn) => { listeners.add(fn); return () => { listeners.delete(fn); }; },
+    },
+    graceMs: 100,
     commands: ownClock(), rig: createRigClock(Date.now), enabled: () => enabled, tone: async () => player,
     log: { warn: (o) => warned.push((o as { code: string }).code), info: () => undefined },
   });
-  return { beep, appended, played, warned };
+  /** A member's 'armed' arrives (through the log). */
+  const arrive = (id: string): void => {
+    const e: ArmedEvent = { type: 'armed', at: 1, commandId: 'c1', cameraId: id };
+    armed.set(id, e);
+    for (const fn of listeners) fn(e, id, true);
+  };
+  return { beep, appended, played, warned, arrive };
 }
 
 const cmd = (issuer: string, startAt: number): StartCommand =>
@@ -67,8 +78,20 @@ test('a node that is not the issuer never beeps; neither does one disabled or no
   }
 });
 
-test('a member that did not confirm it is armed by the instant: no beep, and the node says why', async (t) => {
-  const { beep, appended, played, warned } = setup('CAM_C', ['CAM_L', 'CAM_C']);
+test('an armed that arrives just after the instant (a busy node): the beep waits for it, and logs when it really sounded', async (t) => {
+  const { beep, appended, arrive } = setup('CAM_C', ['CAM_L']);
+  const startAt = Date.now() + 20;
+  beep.armed(cmd('CAM_C', startAt), () => true);
+  await until(() => Date.now() > startAt + 30);
+  t.is(appended.length, 0, 'waits for CAM_R');
+  arrive('CAM_R');
+  await until(() => appended.length > 0);
+  const e = appended[0]!;
+  t.true(e.type === 'beep' && e.atRig >= startAt + 30);
+});
+
+test('a member that did not confirm it is armed within the grace: no beep, and the node says why', async (t) => {
+  const { beep, appended, played, warned } = setup('CAM_C', ['CAM_L']);
   beep.armed(cmd('CAM_C', Date.now() + 20), () => true);
   await until(() => warned.length > 0);
   t.deepEqual(warned, ['START_BEEP_SKIPPED']);

@@ -46,6 +46,13 @@ maybe('three skewed node processes: start-all from each node lines first frames 
     t.log(`start-all from ${CAMS[from]}: true-time spread ${spread.toFixed(3)} ms; offsets ${manifests.map((m) => m.offsetMs).join(', ')} ms; `
       + `first frame after startAt ${manifests.map((m) => (m.firstFrameAt - m.startAtLocal).toFixed(3)).join(', ')} ms; `
       + `first frames in true time ${truth.map((x) => (x - Math.min(...truth)).toFixed(3)).join(', ')}; errors ± ${manifests.map((m) => m.syncAtStart.errorMs).join(', ')} ms`);
+    // First frames within 5 ms in true time, beyond what a shutter's own wake-up cost: each node
+    // measures how late its shutter opened after the instant on its own clock (firstFrameAt −
+    // startAtLocal). On this shared 2-core box a wake-up can wait tens of ms for a CPU, which is
+    // the scheduler's doing, not the clocks'; on a Pi it is under a ms (bench/rig-time.ts reports
+    // the raw spread). A clock error cannot hide in it: it shows as spread no lateness explains.
+    const late = Math.max(...manifests.map((m) => Math.max(0, m.firstFrameAt - m.startAtLocal)));
+    t.true(spread <= 5 + late, `first frames ${spread.toFixed(3)} ms apart in true time, shutters up to ${late.toFixed(3)} ms late`);
     spreads.push(spread);
     // The instants each node armed its shutter for, in true time: rig time made them one. Each
     // node's conversion is held to 1 ms (as its offset is, below), so two of them to 2 ms.
@@ -61,10 +68,7 @@ maybe('three skewed node processes: start-all from each node lines first frames 
       t.is(typeof r.firstFrameAtRig, 'number');
     }
   }
-  // First frames within 5 ms in true time. Judged on the median start-all: on this shared 2-core
-  // box one shutter can open late when the CPU is taken (firstFrameAt - startAt, logged above),
-  // which is the scheduler's doing, not the clocks'; the armed instants above are checked each time.
-  t.true(median(spreads) <= 5, `first frames ${spreads.map((x) => x.toFixed(3)).join(', ')} ms apart in true time`);
+  t.log(`raw true-time spreads ${spreads.map((x) => x.toFixed(3)).join(', ')} ms`);
   // The start beep: exactly one per start-all, played by one node, logged in the rig log.
   const beeps = rig.nodes.flatMap((n) => n.output.join('').split('\n').filter((l) => l.includes('"code":"START_BEEP"')).map((l) => `${n.cameraId} ${l}`));
   t.is(beeps.length, CAMS.length, `one beep per start-all:\n${beeps.join('\n')}\n${rig.nodes.map((n) => `${n.cameraId}: ${n.output.join('').split('\n').filter((l) => /beep|START_BEEP/i.test(l)).join('\n')}`).join('\n')}`);
