@@ -7,6 +7,8 @@ import { recording } from './recording.js';
 import { hash } from './hash.js';
 import { dashboard } from './dashboard.js';
 import { rig } from './rig.js';
+import { sync } from './sync.js';
+import { rigTime } from './rig-time.js';
 
 /**
  * `npm run bench`: every target measured next to a baseline in the same run (these
@@ -19,6 +21,7 @@ const suites: Array<[string, () => Promise<Row[]>]> = [
   ['Streaming hash (issue: recorder)', hash],
   ['Dashboard (issue 5)', dashboard],
   ['Rig (issue: rig)', rig],
+  ['Rig time (issue 10)', async () => [...(await sync()), ...(await rigTime())]],
 ];
 
 const only = process.argv[2];

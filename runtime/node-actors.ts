@@ -15,6 +15,11 @@ import { createTonePlayer, type TonePlayer } from '../actors/recorder/tone.js';
 import { RigMembership } from '../actors/rig/membership.js';
 import { rigApi, type RigApi } from '../actors/rig/rig-api.js';
 import { peer } from '../actors/peer.js';
+import { dispatch } from 'nact';
+import { syncActor, type SyncMsg } from '../actors/sync/actor.js';
+import { createRigClock } from '../actors/sync/rig-clock.js';
+import { createWallClock } from '../store/clock-source.js';
+import { createChronyReader } from './chrony/adapter.js';
 
 /** Step 3 of a node's boot (runtime/node.ts): the supervised actors, and their teardown. */
 
@@ -36,18 +41,37 @@ export function startActors(opts: NodeOptions, d: { store: ConfigStore; board: S
     { onGiveUp: actorFailed('housekeeper') });
   const retention = new Retention({ config: () => store.current, board, disk: (dir) => probe.disk(dir), log: log.child({ actor: 'retention' }) }).start();
   let tone: Promise<TonePlayer> | null = null;
+  const playTone = (): Promise<TonePlayer> => (tone ??= createTonePlayer(runner));
+
+  // --- Rig time (issue 10) ---------------------------------------------------------------
+  // One wall clock per node, shared by every connection's clock channel (which timestamps the
+  // samples) and the Sync actor (which ages them). The RigClock is the synchronous view of rig
+  // time the start path reads; the Sync actor is its only writer, and exists only on a node
+  // that is part of a rig (alone, the RigClock stays this node's own clock, known = false).
+  const wall = createWallClock();
+  const rigClock = createRigClock(wall.now);
+  const networked = store.current.rig.secret !== null;
+  const sync = networked
+    ? spawnSupervised(system, syncActor({ board, config: () => store.current, now: wall.now, chrony: createChronyReader(), rigClock }), log,
+      { onGiveUp: actorFailed('sync') })
+    : null;
+  const syncRef: Ref<SyncMsg> | null = sync?.ref ?? null;
+  const clockSync = syncRef ? { now: wall.now, send: (m: SyncMsg) => dispatch(syncRef, m) } : null;
+  // ----------------------------------------------------------------------------------------
+
   const rec = spawnSupervised(system, recorder({
     board, config: () => store.current, housekeeper: housekeeper.ref, runner,
     encoders: opts.encoders ?? ffmpegEncoderList(runner), log: log.child({ actor: 'recorder' }),
-    tone: () => (tone ??= createTonePlayer(runner)),
+    tone: playTone, rigClock,
     ...(opts.session ? { session: opts.session } : {}),
   }), log, { onGiveUp: actorFailed('recorder') });
   const membership = new RigMembership({
-    config: store.current, board, recorder: rec.ref, log,
+    config: store.current, board, recorder: rec.ref, log, rigClock, tone: playTone,
+    ...(clockSync ? { clockSync } : {}),
     ...(opts.rigTimings ? { store: opts.rigTimings } : {}),
   });
   const peerActor = spawnSupervised(system, peer(membership), log, { onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000 });
-  const actors = { housekeeper, recorder: rec, peer: peerActor };
+  const actors = { housekeeper, recorder: rec, peer: peerActor, ...(sync ? { sync } : {}) };
   for (const [name, a] of Object.entries(actors)) d.metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
   return { system, actors, rig: rigApi(peerActor.ref, membership), retention };
 }
@@ -58,7 +82,7 @@ export function startActors(opts: NodeOptions, d: { store: ConfigStore; board: S
  * peer, which publishes those and waits until the rig holds them before it leaves, then the
  * housekeeper the recorder used.
  */
-const STOP_ORDER = ['recorder', 'peer', 'housekeeper'];
+const STOP_ORDER = ['recorder', 'peer', 'sync', 'housekeeper'];
 
 export async function stopActors(r: RunningActors, board: StatusBoard): Promise<void> {
   const rec = r.actors.recorder;

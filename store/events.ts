@@ -58,7 +58,39 @@ export const AckEventSchema = z.object({
    * not instead of it, so a node of an older version still reads the ack.
    */
   firstFrameAtPrecise: z.number().nonnegative().optional(),
+  /** The first frame on rig time; absent when this node's rig time was unknown (then syncUnknown). */
+  firstFrameAtRig: z.number().nonnegative().optional(),
+  /** The node started without a measured offset to the rig (alone, or just booted): SYNC_UNKNOWN. */
+  syncUnknown: z.boolean().optional(),
   reason: ErrorReasonSchema.optional()
+})
+
+/**
+ * A node is armed for a start command: its recorder is prepared and its shutter waits for the
+ * instant. The start beep waits until every member said so (issue 10 item 6).
+ */
+export const ArmedEventSchema = z.object({
+  ...base,
+  type: z.literal('armed'),
+  commandId: id,
+  cameraId: id
+})
+
+/**
+ * The one start beep of a start-all: which node played it and when on rig time (fractional ms),
+ * so the tone can be found in every camera's audio track.
+ */
+export const BeepEventSchema = z.object({
+  ...base,
+  type: z.literal('beep'),
+  commandId: id,
+  sessionId: id,
+  cameraId: id,
+  /** When the tone began, on rig time (the node's own clock when rig time was unknown: see rigTimeKnown). */
+  atRig: z.number().nonnegative(),
+  rigTimeKnown: z.boolean(),
+  durationMs: z.number().int().positive(),
+  frequencyHz: z.number().positive()
 })
 
 export const ConfirmEventSchema = z.object({
@@ -116,6 +148,8 @@ export const RigEventSchema = z.discriminatedUnion('type', [
   ManifestEventSchema,
   CommandEventSchema,
   AckEventSchema,
+  ArmedEventSchema,
+  BeepEventSchema,
   ConfirmEventSchema,
   SessionEventSchema,
   HeartbeatEventSchema,
@@ -128,6 +162,8 @@ export type ManifestEvent = z.infer<typeof ManifestEventSchema>
 export type ManifestRecord = z.infer<typeof ManifestRecordSchema>
 export type CommandEvent = z.infer<typeof CommandEventSchema>
 export type AckEvent = z.infer<typeof AckEventSchema>
+export type ArmedEvent = z.infer<typeof ArmedEventSchema>
+export type BeepEvent = z.infer<typeof BeepEventSchema>
 export type ConfirmEvent = z.infer<typeof ConfirmEventSchema>
 export type HeartbeatEvent = z.infer<typeof HeartbeatEventSchema>
 export type SessionEvent = z.infer<typeof SessionEventSchema>

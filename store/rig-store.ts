@@ -6,6 +6,14 @@ import { RigLog, type RigLogOptions } from './log.js'
 import { RigMesh, type RigMeshOptions } from './mesh.js'
 import { RigView, STALE_AFTER_MS } from './view.js'
 import { ReadyResource } from './resource.js'
+import { attachClock, type ClockEvent, type ClockTuning } from './clock-attach.js'
+
+/** The clock channel every member connection carries (issue 10): the node's wall clock and where samples go. */
+export interface ClockSync {
+  now: () => number
+  send: (event: ClockEvent) => void
+  tuning?: ClockTuning
+}
 
 export interface RigStoreOptions {
   log: RigLogOptions
@@ -14,6 +22,8 @@ export interface RigStoreOptions {
   clock?: () => number
   /** false: open the log and view only (no network), e.g. for offline tools. */
   network?: boolean
+  /** Measure clock offsets over every member connection (beside the replication); absent: none. */
+  clockSync?: ClockSync
 }
 
 export class RigStore extends ReadyResource {
@@ -34,7 +44,13 @@ export class RigStore extends ReadyResource {
       cameraId,
       clock,
       ...(opts.log.logger ? { logger: opts.log.logger } : {}),
-      onConnection: (conn, peer) => this.log.attach(conn, peer)
+      onConnection: (conn, peer) => {
+        this.log.attach(conn, peer)
+        // On the same muxer as the replication, once it is attached; only a member's offset
+        // means anything to rig time (a laptop's allowKeys connection is not a member).
+        const clock = opts.clockSync
+        if (clock && peer.cameraId) attachClock(conn, peer.cameraId, clock.now, clock.send, clock.tuning)
+      }
     })
     this.log.on('event', (e) => this.view.apply(e))
     this.mesh.on('connect', (p) => p.cameraId && this.view.setConnected(p.cameraId, true))

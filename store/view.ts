@@ -4,6 +4,8 @@
 // restart replays the disk), so every rule here is idempotent and order-tolerant.
 import type {
   AckEvent,
+  ArmedEvent,
+  BeepEvent,
   CommandEvent,
   ManifestRecord,
   NoteEvent,
@@ -55,6 +57,10 @@ export interface CommandState {
   command: CommandEvent | null
   issuerCameraId: string | null
   acks: ReadonlyMap<string, AckEvent>
+  /** Members armed for this command, by camera id (before its instant; see events.ts ArmedEvent). */
+  armed: ReadonlyMap<string, ArmedEvent>
+  /** The start beep played for it, if any. */
+  beep: BeepEvent | null
 }
 
 export interface Confirmation {
@@ -132,7 +138,7 @@ function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
 
 function commandEntry(state: RigState, commandId: string): CommandState {
   return (
-    state.commands.get(commandId) ?? { commandId, command: null, issuerCameraId: null, acks: new Map() }
+    state.commands.get(commandId) ?? { commandId, command: null, issuerCameraId: null, acks: new Map(), armed: new Map(), beep: null }
   )
 }
 
@@ -172,6 +178,16 @@ export function reduceRig(state: RigState, rec: ReceivedEvent): RigState {
       if (!prev || ev.at >= prev.at) {
         commands = withEntry(commands, ev.commandId, { ...entry, acks: withEntry(entry.acks, rec.cameraId, ev) })
       }
+      break
+    }
+    case 'armed': {
+      const entry = commandEntry(state, ev.commandId)
+      if (!entry.armed.has(rec.cameraId)) commands = withEntry(commands, ev.commandId, { ...entry, armed: withEntry(entry.armed, rec.cameraId, ev) })
+      break
+    }
+    case 'beep': {
+      const entry = commandEntry(state, ev.commandId)
+      if (entry.beep === null) commands = withEntry(commands, ev.commandId, { ...entry, beep: ev })
       break
     }
     case 'confirm': {
@@ -231,6 +247,8 @@ export interface CommandSnapshot {
   command: CommandEvent | null
   issuerCameraId: string | null
   acks: Record<string, AckEvent>
+  armed: string[]
+  beep: BeepEvent | null
 }
 
 export interface RigSnapshot {
@@ -277,7 +295,9 @@ export function snapshotRig(state: RigState, input: SnapshotInput): RigSnapshot 
       commandId: c.commandId,
       command: c.command,
       issuerCameraId: c.issuerCameraId,
-      acks: Object.fromEntries(c.acks)
+      acks: Object.fromEntries(c.acks),
+      armed: [...c.armed.keys()].sort(),
+      beep: c.beep
     }))
   return { at: input.now, nodes, commands }
 }

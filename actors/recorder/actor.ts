@@ -19,10 +19,18 @@ import { recoverDataDir } from './recovery.js';
 import { grabStill, refreshStill, type StillReply } from './still.js';
 import { runSelfTest, type SelfTestResult } from './selftest.js';
 import type { TonePlayer } from './tone.js';
+import { createRigClock, type RigClock } from '../sync/rig-clock.js';
+import { syncBlocker } from './sync-gate.js';
 import { v4l2InputFormat, type SourceSpec } from './command.js';
 
 export type StartReply =
-  | { ok: true; sessionId: string; file: string; startAt: number; firstFrameAt: number; codec: string; codecFallbackReason: string | null }
+  | {
+    ok: true; sessionId: string; file: string; startAt: number; firstFrameAt: number; codec: string; codecFallbackReason: string | null;
+    /** The first frame on rig time (null: rig time unknown, see syncUnknown); optional for fakes. */
+    firstFrameAtRig?: number | null;
+    /** Started without a measured offset to the rig: flagged, not refused (SYNC_UNKNOWN). */
+    syncUnknown?: boolean;
+  }
   | { ok: false; code: string; message: string; reasons: Warning[] };
 
 export type StopReply = { ok: true; wasRecording: boolean; sessionId: string | null; manifest: SessionResult['manifest'] | null };
@@ -30,7 +38,11 @@ export type LockViewReply = { ok: true; snapshot: string; tone: string } | { ok:
 export type SelfTestReply = { ok: true; result: SelfTestResult } | { ok: false; code: string; message: string };
 
 export type RecorderMsg =
-  | { type: 'start'; sessionId: string; startAt: number; replyTo: Ref<StartReply> }
+  /**
+   * startAt is on this node's clock; startAtRig is the same instant on rig time when a start-all
+   * set it (the manifest keeps both). onArmed: called once prepared and waiting for the instant.
+   */
+  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; replyTo: Ref<StartReply> }
   | { type: 'fire' }
   | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
   | { type: 'ended'; session: RecordingSession; result: SessionResult }
@@ -60,6 +72,8 @@ export interface RecorderDeps {
   tone: () => Promise<TonePlayer>;
   log: Logger;
   now?: () => number;
+  /** Rig time (the Sync actor writes it); absent: this node's own clock, rig time unknown. */
+  rigClock?: RigClock;
   /** How often the live stream's CPU guard looks at the load (tests shorten it). */
   liveCheckMs?: number;
   /** Test seams: shorter watchdogs, a fake camera check. */
@@ -74,6 +88,7 @@ export interface RecorderDeps {
  */
 export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   const now = deps.now ?? Date.now;
+  const rigClock = deps.rigClock ?? createRigClock(now);
   // Set by init(): callbacks from the session reach the actor through its mailbox.
   let self: Ref<RecorderMsg> | null = null;
   const toSelf = (m: RecorderMsg): void => { if (self) dispatch(self, m); };
@@ -94,7 +109,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
 
-  const createSession = (state: State, sessionId: string, startAt: number): RecordingSession => {
+  const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null): RecordingSession => {
     const cfg = deps.config();
     warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED');
     const session = new RecordingSession({
@@ -103,7 +118,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: cfg.video.codec,
       bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, softwareVersion,
       snapshot: state.snapshot, preset: cfg.video.preset, previewPath: previewPath(),
-      plannedDurationS: null,
+      plannedDurationS: null, rigClock, startAtRig,
       live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
@@ -138,7 +153,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     deps.log.info({ sessionId, file: started.file, codec: started.codec, firstFrameAt: started.firstFrameAt }, 'recording started');
     return {
       state: next,
-      reply: { ok: true, sessionId, file: started.file, startAt, firstFrameAt: started.firstFrameAt, codec: started.codec, codecFallbackReason: started.codecFallbackReason },
+      reply: {
+        ok: true, sessionId, file: started.file, startAt, firstFrameAt: started.firstFrameAt, codec: started.codec, codecFallbackReason: started.codecFallbackReason,
+        firstFrameAtRig: started.firstFrameAtRig, syncUnknown: started.firstFrameAtRig === null,
+      },
     };
   };
 
@@ -187,6 +205,8 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
           try {
             const health = await query(deps.housekeeper, (replyTo: Ref<HealthAssessment>) => ({ type: 'check' as const, replyTo }), 5000);
             reasons = await startBlockers(cfg, health, cameraCheck(cfg, deps.runner));
+            const sync = syncBlocker(cfg, rigClock);
+            if (sync) reasons.push(sync);
           } catch (err) {
             // Without a health reading the gates cannot be checked: refuse rather than record blind.
             reasons = [{ code: 'HEALTH_UNKNOWN', message: `node health could not be read: ${errorMessage(err)}` }];
@@ -195,7 +215,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             dispatch(msg.replyTo, { ok: false, code: 'START_BLOCKED', message: reasons.map((r) => r.message).join('; '), reasons });
             return state;
           }
-          const session = createSession(state, msg.sessionId, msg.startAt);
+          // A start for this node alone (POST /record/start) is on its own clock: its rig instant
+          // is what rig time says of it now (the same when rig time is unknown).
+          const startAtRig = msg.startAtRig ?? (rigClock.known ? rigClock.toRig(msg.startAt) : null);
+          const session = createSession(state, msg.sessionId, msg.startAt, startAtRig);
           if (msg.startAt - now() > 5) {
             // Armed: do all the preparation now, so the instant itself only spawns the encoder.
             try {
@@ -210,8 +233,10 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             const timer = setTimeout(() => toSelf({ type: 'fire' }), Math.max(0, msg.startAt - now()));
             const next: State = { ...state, phase: 'armed', sessionId: msg.sessionId, armed: { startAt: msg.startAt, timer, replyTo: msg.replyTo, session } };
             publish(next);
+            msg.onArmed?.();
             return next;
           }
+          msg.onArmed?.();
           const { state: next, reply } = await startNow(state, session, msg.sessionId, msg.startAt);
           dispatch(msg.replyTo, reply);
           return next;

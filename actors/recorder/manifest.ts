@@ -15,15 +15,25 @@ export const VideoInfoSchema = z.object({
   bitrateMbps: z.number().positive(),
 });
 
+const SyncPointSchema = z.object({
+  offsetMs: z.number().nullable(),
+  errorMs: z.number().nullable(),
+  source: z.string(),
+  peers: z.record(z.string(), z.object({
+    offsetMs: z.number(), vsRigMs: z.number().nullable(), rttMs: z.number(), errorMs: z.number(), ageMs: z.number(),
+  })),
+});
+
 export const ManifestSchema = z.object({
   file: z.string().min(1),
   sessionId: z.string().min(1),
   cameraId: z.string().min(1),
   cameraPosition: z.string(),
-  /** The rig-agreed start instant, epoch ms. */
+  /** The rig-agreed start instant, epoch ms, on rig time (this node's clock when rig time was unknown). */
   startAt: z.number(),
   /** When this node's first frame was captured, epoch ms on this node's clock; null if none. */
   firstFrameAt: z.number().nullable(),
+  /** This node's clock minus rig time at the first frame, ms (positive: ahead); null when unmeasured. */
   offsetMs: z.number().nullable(),
   durationS: z.number().nonnegative(),
   video: VideoInfoSchema,
@@ -41,6 +51,17 @@ export const ManifestSchema = z.object({
    * manifests written before takes existed, which are all first takes.
    */
   take: z.number().int().positive().optional(),
+
+  // Rig time (issue 10; optional: older manifests have none).
+  /** startAt on this node's clock (the instant its shutter was set for); absent in older manifests, where startAt was. */
+  startAtLocal: z.number().optional(),
+  /** firstFrameAt on rig time: what lines the cameras up; null when rig time was unknown. */
+  firstFrameAtRig: z.number().nullable().optional(),
+  /** Started without a measured offset to the rig (alone, or just booted): SYNC_UNKNOWN. */
+  syncUnknown: z.boolean().optional(),
+  /** How this node's clock stood against rig time at the first frame and at stop: drift over the match. */
+  syncAtStart: SyncPointSchema.nullable().optional(),
+  syncAtStop: SyncPointSchema.nullable().optional(),
 
   // Diagnostics (optional so older manifests and other writers stay valid).
   inProgress: z.boolean().optional(),

@@ -7,6 +7,7 @@ import type { ProgressSnapshot } from './progress.js';
 import { releaseReserve } from './reserve.js';
 import type { SessionOptions } from './session-types.js';
 import type { RigError } from '../../runtime/errors.js';
+import type { SyncPoint } from '../sync/rig-clock.js';
 
 /** A session's manifest: what it says at each step, and how the final one reaches the disk. */
 
@@ -21,20 +22,34 @@ export interface ManifestFacts {
   codecFallbackReason: string | null;
   errors: readonly RigError[];
   hash: HashResult | null;
+  /** Rig time at the first frame and at stop (null before / when the session has no rig clock). */
+  sync?: { atStart: SyncPoint | null; atStop: SyncPoint | null; rigMinusLocalMs: number | null };
   /** The in-progress manifest (written at arming/start) or the final one. */
   final: null | { stopReason: string; stoppedAt: number; incomplete: boolean; exit: EncoderExit };
 }
 
+const NO_SYNC: NonNullable<ManifestFacts['sync']> = { atStart: null, atStop: null, rigMinusLocalMs: null };
+
 export function buildManifest(f: ManifestFacts): Manifest {
   const { opts, last } = f;
+  const sync = f.sync ?? NO_SYNC;
   return {
     file: f.file,
     sessionId: opts.sessionId,
     cameraId: opts.cameraId,
     cameraPosition: opts.cameraPosition,
-    startAt: opts.startAt,
+    // The rig-agreed instant (ARCHITECTURE.md): the start-all's, on rig time; startAtLocal is
+    // the same instant on this node's clock, the one its shutter opened at.
+    startAt: opts.startAtRig ?? opts.startAt,
+    startAtLocal: opts.startAt,
     firstFrameAt: f.firstFrameAt,
-    offsetMs: null,
+    // Rig time is the one the cameras agree on: the first frame's instant there, and this
+    // node's offset to it at start (null while unmeasured: then syncUnknown).
+    firstFrameAtRig: f.firstFrameAt !== null && sync.rigMinusLocalMs !== null ? round3(f.firstFrameAt + sync.rigMinusLocalMs) : null,
+    offsetMs: sync.rigMinusLocalMs === null ? null : round3(-sync.rigMinusLocalMs),
+    syncUnknown: f.firstFrameAt !== null && sync.rigMinusLocalMs === null,
+    syncAtStart: sync.atStart,
+    syncAtStop: sync.atStop,
     // The last muxed timestamp: what a player will show, not the wall time we ran.
     durationS: Math.max(0, Math.round((last?.outTimeUs ?? 0) / 1000) / 1000),
     video: { width: opts.width, height: opts.height, fps: opts.fps, codec: f.codec, bitrateMbps: opts.bitrateMbps },
@@ -55,6 +70,8 @@ export function buildManifest(f: ManifestFacts): Manifest {
     errors: f.errors.map((e) => ({ code: e.code, message: e.message })),
   };
 }
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * Writes the final manifest. When the disk is full (typically filled by the recording

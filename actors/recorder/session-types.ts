@@ -4,6 +4,7 @@ import type { EncoderList } from './encoders.js';
 import type { SessionHealth } from './health.js';
 import type { WriterFs } from './hashing-writer.js';
 import type { Manifest } from './manifest.js';
+import type { RigClock } from '../sync/rig-clock.js';
 import type { ProcessRunner } from './runner.js';
 
 /** What a recording session is given, what it reports and what it returns (see session.ts). */
@@ -17,8 +18,12 @@ export interface SessionOptions extends RecordingSettings {
   sessionId: string;
   cameraId: string;
   cameraPosition: string;
-  /** The rig-agreed start instant, epoch ms. */
+  /** The start instant on this node's clock, epoch ms. */
   startAt: number;
+  /** The same instant on rig time (null: rig time unknown). */
+  startAtRig?: number | null;
+  /** Rig time, read at the first frame and at stop for the manifest; absent: unknown. */
+  rigClock?: RigClock | null;
   dataDir: string;
   softwareVersion: string;
   snapshot: string | null;
@@ -56,6 +61,8 @@ export interface StartResult {
   filePath: string;
   codec: VideoCodec;
   firstFrameAt: number;
+  /** firstFrameAt on rig time; null when rig time was unknown (SYNC_UNKNOWN). */
+  firstFrameAtRig: number | null;
   codecFallbackReason: string | null;
   take: number;
 }

@@ -45,6 +45,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
   private plannedTimer: NodeJS.Timeout | null = null;
   private prepared: Promise<void> | null = null;
   private preparedCodec: VideoCodec | null = null;
+  /** Rig time as it stood at the first frame and at stop (see session-manifest.ts). */
+  private sync: NonNullable<ManifestFacts['sync']> = { atStart: null, atStop: null, rigMinusLocalMs: null };
   /** A pipeline started by prepare(), waiting for its shutter to open at startAt. */
   private primed: Pipeline | null = null;
   private readonly handlers: PipelineHandlers = {
@@ -179,6 +181,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
       });
     }
     const a = this.attempt!;
+    const rig = opts.rigClock;
+    if (rig) this.sync = { ...this.sync, atStart: rig.snapshot(), rigMinusLocalMs: rig.known ? rig.toRig(a.firstFrameAt!) - a.firstFrameAt! : null };
     // Again with the provisional firstFrameAt and the real codec, so a crash keeps them.
     // Awaited so this write can never land after the final manifest's.
     await writeJsonAtomic(this.manifestPath, this.manifest(a.codec, null)).catch((err: unknown) =>
@@ -194,6 +198,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
       filePath: this.filePath,
       codec: a.codec,
       firstFrameAt: a.firstFrameAt!,
+      firstFrameAtRig: this.sync.rigMinusLocalMs === null ? null : a.firstFrameAt! + this.sync.rigMinusLocalMs,
       codecFallbackReason: this.codecFallbackReason,
       take: this.takeValue,
     };
@@ -326,6 +331,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
     const { exit, hash, writeError } = await a.end();
     if (a.live) this.tell('live', { active: false, reason: 'recording stopped' });
     const stoppedAt = this.deps.clock.now();
+    if (this.opts.rigClock) this.sync = { ...this.sync, atStop: this.opts.rigClock.snapshot() };
     const problem = failure ?? exit.error ?? writeError;
     if (problem && !this.errors.includes(problem)) this.errors.push(problem);
     const manifest = this.manifest(a.codec, { hash, final: { stopReason: reason, stoppedAt, incomplete: problem !== null, exit } });
@@ -349,7 +355,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
       opts: this.opts, file: this.fileName, take: this.takeValue, startedAt: this.startedAt,
       firstFrameAt: a?.firstFrameAt ?? null, last: a?.last ?? null, codec,
       codecFallbackReason: this.codecFallbackReason, errors: this.errors,
-      hash: end?.hash ?? null, final: end?.final ?? null,
+      hash: end?.hash ?? null, final: end?.final ?? null, sync: this.sync,
     });
   }
 

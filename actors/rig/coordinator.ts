@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AckEvent, CommandEvent, RigEvent } from '../../store/events.js';
+import type { AckEvent, ArmedEvent, CommandEvent, RigEvent } from '../../store/events.js';
 import { isStale, winnerFor, type StartCommand } from '../../store/commands.js';
 import type { StartReply } from '../recorder/actor.js';
 import { Serial } from '../../runtime/serial.js';
@@ -13,6 +13,8 @@ export interface RigPort {
   commands(): CommandEvent[];
   /** The acks of one command, by camera id. */
   acks(commandId: string): ReadonlyMap<string, AckEvent>;
+  /** The members armed for one start command, by camera id. */
+  armed(commandId: string): ReadonlyMap<string, ArmedEvent>;
   /** Camera ids that belong to the rig as far as this node knows (itself included). */
   members(): string[];
   /** Whether that member is connected and heard from recently (this node always is). */
@@ -24,7 +26,12 @@ export interface RigPort {
 }
 
 export interface LocalRecorder {
-  start(sessionId: string, startAt: number): Promise<StartReply>;
+  /**
+   * Arms the recorder for `startAt` on this node's own clock (the coordinator converted the
+   * rig's instant); `startAtRig` is that instant on rig time, for the manifest. onArmed is
+   * called once the recorder is prepared and waits for the instant.
+   */
+  start(sessionId: string, startAt: number, opts?: { startAtRig?: number; onArmed?: () => void }): Promise<StartReply>;
   /** Cancels an armed start or stops a recording; resolves when done. */
   stop(reason: string): Promise<void>;
   /** The session this node is armed for or recording, if any. */
@@ -34,7 +41,12 @@ export interface LocalRecorder {
 export interface NodeResult {
   cameraId: string;
   result: 'ok' | 'refused' | 'timeout';
+  /** This node's clock. */
   firstFrameAt?: number;
+  /** The same instant on rig time; absent when that node's rig time was unknown. */
+  firstFrameAtRig?: number;
+  /** That node started without a measured offset to the rig (SYNC_UNKNOWN). */
+  syncUnknown?: boolean;
   code?: string;
   message?: string;
 }
@@ -44,10 +56,27 @@ type Pending = 'waiting' | 'unreachable';
 
 export interface StartAllResult { sessionId: string; startAt: number; commandId: string; superseded: boolean; results: NodeResult[] }
 
+/** The clock commands are timed on: rig time (actors/sync/rig-clock.ts), or a node's own clock. */
+export interface CommandClock {
+  now(): number;
+  /** A command's instant on this node's own clock, for the recorder. */
+  toLocal(instant: number): number;
+}
+
+/** A node's own clock as a CommandClock (sync.rigTime: false, and unit tests). */
+export const ownClock = (now: () => number = Date.now): CommandClock => ({ now, toLocal: (t) => t });
+
+/** Told when this node armed for a winner (the start beep listens: start-beep.ts). */
+export interface ArmedListener { armed(winner: StartCommand, stillArmed: () => boolean): void }
+
 export interface CoordinatorOptions {
   port: RigPort;
   recorder: LocalRecorder;
+  /** Shorthand for clock: ownClock(now). */
   now?: () => number;
+  /** Every instant the coordinator writes or compares (issuedAt, startAt, staleness, windows) is on this clock. */
+  clock?: CommandClock;
+  onArmed?: ArmedListener;
   /** Two start-alls issued within this window are one session. */
   concurrencyWindowMs?: number;
   /** A command whose instant is further in the past than this is not acted on. */
@@ -68,7 +97,8 @@ export interface CoordinatorOptions {
  * never acted on, so nobody starts late on a stale command.
  */
 export class RigCoordinator {
-  readonly #o: Required<Omit<CoordinatorOptions, 'log'>> & Pick<CoordinatorOptions, 'log'>;
+  readonly #o: Required<Omit<CoordinatorOptions, 'log' | 'clock' | 'onArmed'>> & Pick<CoordinatorOptions, 'log' | 'onArmed'>;
+  readonly #clock: CommandClock;
   readonly #handled = new Set<string>();
   #armedFor: StartCommand | null = null;
   /** One command at a time: a start and its competitor must be decided in order. */
@@ -76,7 +106,10 @@ export class RigCoordinator {
   #unsubscribe: (() => void) | null = null;
 
   constructor(opts: CoordinatorOptions) {
-    this.#o = { now: Date.now, concurrencyWindowMs: 1000, staleAfterMs: 2000, ackTimeoutMs: 8000, ...opts };
+    this.#clock = opts.clock ?? ownClock(opts.now);
+    // now() is the command clock's: rig time on a networked node (so a node whose own clock runs
+    // seconds ahead does not see a fresh start as stale), the node's own clock otherwise.
+    this.#o = { concurrencyWindowMs: 1000, staleAfterMs: 2000, ackTimeoutMs: 8000, ...opts, now: this.#clock.now };
   }
 
   open(): void {
@@ -93,7 +126,8 @@ export class RigCoordinator {
 
   async startAll(opts: { sessionId: string; leadMs: number }): Promise<StartAllResult> {
     const { port, now } = this.#o;
-    const issuedAt = now();
+    // Whole ms: the log's instants are integers (rig time is fractional).
+    const issuedAt = Math.round(now());
     const cmd: CommandEvent = {
       type: 'command', at: issuedAt, commandId: randomUUID(), kind: 'start', sessionId: opts.sessionId,
       startAt: issuedAt + opts.leadMs, issuedAt, issuer: port.cameraId,
@@ -125,7 +159,7 @@ export class RigCoordinator {
 
   async stopAll(sessionId: string | null): Promise<{ commandId: string; results: NodeResult[] }> {
     const { port, now } = this.#o;
-    const t = now();
+    const t = Math.round(now());
     const cmd: CommandEvent = {
       type: 'command', at: t, commandId: randomUUID(), kind: 'stop', sessionId: sessionId ?? 'any',
       startAt: t, issuedAt: t, issuer: port.cameraId,
@@ -156,7 +190,12 @@ export class RigCoordinator {
       }
       if (!a) return { cameraId, result: 'timeout', ...(final ? { message: 'no answer in time' } : {}) };
       const firstFrameAt = a.firstFrameAtPrecise ?? a.firstFrameAt;
-      if (a.ok) return { cameraId, result: 'ok', ...(firstFrameAt !== undefined ? { firstFrameAt } : {}) };
+      if (a.ok) {
+        return {
+          cameraId, result: 'ok', ...(firstFrameAt !== undefined ? { firstFrameAt } : {}),
+          ...(a.firstFrameAtRig !== undefined ? { firstFrameAtRig: a.firstFrameAtRig } : {}), ...(a.syncUnknown ? { syncUnknown: true } : {}),
+        };
+      }
       return { cameraId, result: 'refused', ...(a.reason ? { code: a.reason.code, message: a.reason.message } : {}) };
     });
   }
@@ -207,11 +246,19 @@ export class RigCoordinator {
       return;
     }
     this.#armedFor = winner;
+    const stillArmed = (): boolean => this.#armedFor?.commandId === winner.commandId;
+    const onArmed = (): void => {
+      if (!stillArmed()) return;
+      port.append({ type: 'armed', at: Math.max(0, Math.round(now())), commandId: winner.commandId, cameraId: port.cameraId })
+        .catch((err: unknown) => this.#o.log?.warn({ err, code: 'RIG_ARMED_FAILED' }, 'could not tell the rig this node is armed'));
+      this.#o.onArmed?.armed(winner, stillArmed);
+    };
     // Not awaited: the recorder answers after the first frame, and a competing command that
-    // arrives meanwhile must still be able to re-arm it.
-    void recorder.start(winner.sessionId, winner.startAt).then(async (reply) => {
+    // arrives meanwhile must still be able to re-arm it. The rig's instant becomes this node's
+    // own with the offset measured now (rig-clock.ts).
+    void recorder.start(winner.sessionId, this.#clock.toLocal(winner.startAt), { startAtRig: winner.startAt, onArmed }).then(async (reply) => {
       if (!reply.ok && reply.code === 'START_CANCELLED') return; // re-armed for another winner
-      if (reply.ok) await this.#ack(winner.commandId, true, undefined, reply.firstFrameAt);
+      if (reply.ok) await this.#ack(winner.commandId, true, undefined, reply.firstFrameAt, reply);
       else await this.#ack(winner.commandId, false, { code: reply.code, message: reply.message });
     }).catch((err: unknown) => this.#o.log?.warn({ err, code: 'RIG_ACK_FAILED' }, 'could not acknowledge a start'));
   }
@@ -228,11 +275,14 @@ export class RigCoordinator {
     return this.#o.port.commands().some((c) => c.kind === 'start' && c.sessionId === cur.sessionId && c.startAt <= stop.issuedAt);
   }
 
-  async #ack(commandId: string, ok: boolean, reason?: { code: string; message: string }, firstFrameAt?: number): Promise<void> {
+  async #ack(commandId: string, ok: boolean, reason?: { code: string; message: string }, firstFrameAt?: number,
+    sync?: { firstFrameAtRig?: number | null; syncUnknown?: boolean }): Promise<void> {
     const { port, now } = this.#o;
+    const rig = sync?.firstFrameAtRig;
     await port.append({
-      type: 'ack', at: now(), commandId, cameraId: port.cameraId, ok,
+      type: 'ack', at: Math.max(0, Math.round(now())), commandId, cameraId: port.cameraId, ok,
       ...(firstFrameAt !== undefined ? { firstFrameAt: Math.round(firstFrameAt), firstFrameAtPrecise: firstFrameAt } : {}),
+      ...(typeof rig === 'number' ? { firstFrameAtRig: rig } : {}), ...(sync?.syncUnknown ? { syncUnknown: true } : {}),
       ...(reason ? { reason } : {}),
     });
   }

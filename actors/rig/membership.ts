@@ -12,7 +12,11 @@ import type { RigStore } from '../../store/rig-store.js';
 import type { LanBeacon, BeaconInfo } from '../../store/beacon.js';
 import { listRecordings } from '../recorder/library.js';
 import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
-import { RigCoordinator, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
+import { RigCoordinator, ownClock, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
+import { StartBeep } from './start-beep.js';
+import { createRigClock, type RigClock } from '../sync/rig-clock.js';
+import type { ClockSync } from '../../store/rig-store.js';
+import type { TonePlayer } from '../recorder/tone.js';
 import { rigPort, fieldOrder } from './rig-port.js';
 import { CAMERA_IDS } from '../../runtime/cameras.js';
 import { disagreements, type Disagreement } from './disagreements.js';
@@ -56,6 +60,12 @@ export interface RigMembershipDeps {
   recorder: Ref<RecorderMsg>;
   log: Logger;
   now?: () => number;
+  /** Rig time (written by the Sync actor); absent: the node's own clock, unknown. */
+  rigClock?: RigClock;
+  /** Where each member connection's clock samples go (the Sync actor); absent: not measured. */
+  clockSync?: ClockSync;
+  /** The start beep's player (audio.startBeep). */
+  tone?: () => Promise<TonePlayer>;
   /** Test seams for the store's timings. */
   store?: { heartbeatMs?: number; statusMinIntervalMs?: number; refreshMs?: number };
 }
@@ -74,6 +84,8 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   /** Addresses learnt from LAN beacons, newer than the config's. */
   readonly #discovered = new Map<string, BeaconInfo>();
   #coordinator: RigCoordinator | null = null;
+  #beep: StartBeep | null = null;
+  readonly #rig: RigClock;
   #offBoard: (() => void) | null = null;
   #published = new Map<string, string>();
   #changeTimer: NodeJS.Timeout | null = null;
@@ -87,6 +99,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
     super();
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#rig = deps.rigClock ?? createRigClock(this.#now);
     this.#notes = new SessionNotes(deps.config.storage.dataDir, deps.log);
   }
 
@@ -116,13 +129,19 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
           ...(this.#d.store?.refreshMs ? { refreshMs: this.#d.store.refreshMs } : {}),
         },
         clock: this.#now,
+        ...(this.#d.clockSync ? { clockSync: this.#d.clockSync } : {}),
       });
       // A failed open releases what it opened (the store's RocksDB lock): the supervisor's retry can open it again.
       await store.ready();
       this.#store = store;
       store.log.on('status-failed', (err) => this.#statusFailed(err));
       const expected = cfg.peers.flatMap((p) => (p.cameraId ? [p.cameraId] : []));
-      this.#coordinator = new RigCoordinator({ port: rigPort(store, cfg.camera.id, () => expected), recorder: localRecorder, now: this.#now, log: this.#d.log });
+      const port = rigPort(store, cfg.camera.id, () => expected);
+      // Commands are timed on rig time unless sync.rigTime is off (then each node's own clock, as before).
+      const clock = cfg.sync.rigTime ? this.#rig : ownClock(this.#now);
+      const tone = this.#d.tone;
+      this.#beep = tone ? new StartBeep({ port, commands: clock, rig: this.#rig, enabled: () => cfg.audio.startBeep, tone, log: this.#d.log }) : null;
+      this.#coordinator = new RigCoordinator({ port, recorder: localRecorder, clock, ...(this.#beep ? { onArmed: this.#beep } : {}), log: this.#d.log });
       this.#coordinator.open();
       store.log.on('event', () => this.#changed());
       // network.mode says whether this node is meshed with the rig right now ('ap' needs a
@@ -216,6 +235,8 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
     this.#changeTimer = null;
     this.#coordinator?.close();
     this.#coordinator = null;
+    this.#beep?.close();
+    this.#beep = null;
     await store?.close();
     this.#store = null;
   }
@@ -294,7 +315,10 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   #localRecorder(): LocalRecorder {
     const ref = this.#d.recorder;
     return {
-      start: (sessionId, startAt) => query(ref, (replyTo: Ref<StartReply>) => ({ type: 'start' as const, sessionId, startAt, replyTo }), Math.max(0, startAt - this.#now()) + 30_000),
+      start: (sessionId, startAt, o = {}) => query(ref, (replyTo: Ref<StartReply>) => ({
+        type: 'start' as const, sessionId, startAt, replyTo,
+        ...(o.startAtRig !== undefined ? { startAtRig: o.startAtRig } : {}), ...(o.onArmed ? { onArmed: o.onArmed } : {}),
+      }), Math.max(0, startAt - this.#now()) + 30_000),
       stop: async (reason) => { await query(ref, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason, replyTo }), 30_000); },
       current: () => {
         const s = this.#d.board.snapshot();
@@ -379,6 +403,6 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
 
 function toResult(cameraId: string, r: StartReply): NodeResult {
   return r.ok
-    ? { cameraId, result: 'ok', firstFrameAt: r.firstFrameAt }
+    ? { cameraId, result: 'ok', firstFrameAt: r.firstFrameAt, ...(typeof r.firstFrameAtRig === 'number' ? { firstFrameAtRig: r.firstFrameAtRig } : {}), ...(r.syncUnknown ? { syncUnknown: true } : {}) }
     : { cameraId, result: 'refused', code: r.code, message: r.message };
 }

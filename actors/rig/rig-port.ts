@@ -1,5 +1,5 @@
 import type { RigStore } from '../../store/rig-store.js';
-import type { AckEvent, RigEvent } from '../../store/events.js';
+import type { AckEvent, ArmedEvent, RigEvent } from '../../store/events.js';
 import type { ReceivedEvent } from '../../store/view.js';
 import type { RigPort } from './coordinator.js';
 import { fieldOrder } from '../../runtime/cameras.js';
@@ -13,6 +13,7 @@ export function rigPort(store: RigStore, cameraId: string, expected: () => strin
     append: (event: RigEvent) => store.log.append(event),
     commands: () => [...store.view.state.commands.values()].flatMap((c) => (c.command ? [c.command] : [])),
     acks: (commandId) => store.view.state.commands.get(commandId)?.acks ?? new Map<string, AckEvent>(),
+    armed: (commandId) => store.view.state.commands.get(commandId)?.armed ?? new Map<string, ArmedEvent>(),
     members: () => [...new Set([cameraId, ...expected(), ...store.view.state.nodes.keys()])].sort(fieldOrder),
     reachable: (id) => id === cameraId || store.view.reachable(id),
     onEvent(fn) {

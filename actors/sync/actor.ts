@@ -7,6 +7,7 @@ import type { ChronyStatus } from '../../runtime/chrony/schema.js';
 import { OffsetEstimator, type EstimatorOptions, type OffsetEstimate, type OffsetSample } from './estimator.js';
 import { localToRig, rigToLocal } from './reference.js';
 import { syncView, type SyncView } from './view.js';
+import type { WritableRigClock } from './rig-clock.js';
 
 /**
  * The Sync actor: keeps an offset estimator per peer (fed by each connection's ClockChannel),
@@ -51,7 +52,8 @@ export type SyncMsg =
 
 interface State {
   peers: Map<string, OffsetEstimator>;
-  connected: Set<string>;
+  /** Open clock channels per peer: hyperswarm may open a new connection before the old one closes. */
+  connected: Map<string, number>;
   chrony: ChronyStatus | null;
   chronyAt: number;
   chronyBusy: boolean;
@@ -64,6 +66,8 @@ export interface SyncDeps {
   /** The same clock the clock channels timestamp with. */
   now: () => number;
   chrony?: ChronyReader;
+  /** The synchronous rig clock the start path reads; this actor is its only writer. */
+  rigClock?: WritableRigClock;
   publishIntervalMs?: number;
   chronyIntervalMs?: number;
   staleMs?: number;
@@ -82,13 +86,21 @@ export function syncActor(deps: SyncDeps): ActorDef<State, SyncMsg> {
       if (e) estimates.set(id, e);
     }
     const cfg = deps.config();
-    return syncView({ self: cfg.camera.id, estimates, connected: s.connected, chrony: s.chrony, thresholdMs: cfg.thresholds.syncOffsetMs, staleMs });
+    return syncView({ self: cfg.camera.id, estimates, connected: new Set(s.connected.keys()), chrony: s.chrony, thresholdMs: cfg.thresholds.syncOffsetMs, staleMs });
   };
   const publish = (s: State): SyncView => {
     const v = view(s);
     deps.board.patch({ sync: { offsetMs: v.offsetMs, errorMs: v.errorMs, confidence: v.confidence, source: v.source, peers: v.peers, chrony: v.chrony } });
     deps.board.setWarnings('sync', v.warnings);
+    writeClock(v);
     return v;
+  };
+  const writeClock = (v: SyncView): void => {
+    const ref = v.reference;
+    deps.rigClock?.set({
+      known: ref.known, rigMinusLocalMs: ref.known ? ref.rigMinusLocalMs : 0, offsetMs: v.offsetMs, errorMs: v.errorMs,
+      source: v.source, peers: v.peers, drift: v.drift,
+    });
   };
   const convert = (s: State, instant: number, to: 'local' | 'rig'): Conversion => {
     const v = view(s);
@@ -105,22 +117,25 @@ export function syncActor(deps: SyncDeps): ActorDef<State, SyncMsg> {
     name: 'sync',
     init(self) {
       dispatch(self, { type: 'tick' });
-      return { peers: new Map(), connected: new Set(), chrony: null, chronyAt: -Infinity, chronyBusy: false, timer: null };
+      return { peers: new Map(), connected: new Map(), chrony: null, chronyAt: -Infinity, chronyBusy: false, timer: null };
     },
     handle(state, msg, self) {
       switch (msg.type) {
         case 'connected':
           peer(state, msg.peer);
-          state.connected.add(msg.peer);
+          state.connected.set(msg.peer, (state.connected.get(msg.peer) ?? 0) + 1);
           publish(state);
           return state;
         case 'disconnected':
           // The estimate is kept (see above); only the connection is gone.
-          state.connected.delete(msg.peer);
+          if ((state.connected.get(msg.peer) ?? 0) <= 1) state.connected.delete(msg.peer);
+          else state.connected.set(msg.peer, state.connected.get(msg.peer)! - 1);
           publish(state);
           return state;
         case 'sample':
           peer(state, msg.peer).add(msg.sample);
+          // The start path reads the clock synchronously: it follows every sample, not just the publish tick.
+          if (deps.rigClock) writeClock(view(state));
           return state;
         case 'toLocal':
           dispatch(msg.replyTo, convert(state, msg.rigInstant, 'local'));

@@ -57,7 +57,9 @@ export const ConfigSchema = z.strictObject({
   audio: z.strictObject({
     enabled: z.boolean().default(true).describe('Record an audio track'),
     device: z.string().nullable().default(null).describe('ALSA capture device for real cameras (e.g. hw:1,0)'),
-  }).default({ enabled: true, device: null }),
+    startBeep: z.boolean().default(false)
+      .describe('One node of the rig beeps at the start instant of a start-all (after every node armed), so the start can be found in the audio tracks'),
+  }).default({ enabled: true, device: null, startBeep: false }),
   live: z.strictObject({
     enabled: z.boolean().default(false)
       .describe('Grandma Mode: a low-resolution live stream for phones, made from a copy of the recording'),
@@ -103,6 +105,13 @@ export const ConfigSchema = z.strictObject({
     discoveryTargets: z.array(z.string().min(1)).default([])
       .describe('Where beacons go ("host" or "host:port"); empty = the broadcast address of every network interface'),
   }).default({ secret: null, dhtHost: '0.0.0.0', dhtPort: 49737, startLeadMs: 1500, discoveryPort: null, discoveryTargets: [] }),
+  sync: z.strictObject({
+    rigTime: z.boolean().default(true)
+      .describe('Start-alls are timed on rig time (the median of the members\' clocks, measured over the rig connections); false: each node starts on its own clock (for rigs whose clocks chrony already disciplines, and for comparisons)'),
+    gate: z.boolean().default(false)
+      .describe('Refuse to start (SYNC_DRIFT) while a member\'s clock is further than thresholds.syncOffsetMs from rig time; a node whose offsets are unknown starts anyway, flagged SYNC_UNKNOWN'),
+  }).default({ rigTime: true, gate: false }),
+  chrony: ChronySettingsSchema,
   peers: z.array(hostPort).default([]).describe('The other nodes of the rig'),
   battery: z.discriminatedUnion('provider', [
     z.strictObject({ provider: z.literal('none') }),
@@ -128,7 +137,6 @@ export const ConfigSchema = z.strictObject({
     intervalMs: z.number().int().min(100).max(60000).default(2000).describe('How often health is sampled'),
   }).default({ intervalMs: 2000 }),
   retention: RetentionConfigSchema,
-  chrony: ChronySettingsSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -3,7 +3,9 @@
 import test, { type ExecutionContext } from 'ava'
 import HyperDHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
-import { RigStore } from '../../store/rig-store.js'
+import { RigStore, type ClockSync } from '../../store/rig-store.js'
+import type { ClockEvent } from '../../store/clock-attach.js'
+import { createWallClock, skewedClock } from '../../store/clock-source.js'
 import { MeshError, RigMesh } from '../../store/mesh.js'
 import { nodeKeyPair } from '../../store/identity.js'
 import { freeUdpPorts, tmpDir, waitFor } from './helpers.js'
@@ -16,7 +18,7 @@ interface Rig {
   ports: number[]
   dirs: string[]
   nodes: RigStore[]
-  make(i: number, opts?: { network?: boolean; secret?: string }): RigStore
+  make(i: number, opts?: { network?: boolean; secret?: string; clockSync?: ClockSync }): RigStore
 }
 
 async function rig(t: ExecutionContext): Promise<Rig> {
@@ -30,6 +32,7 @@ async function rig(t: ExecutionContext): Promise<Rig> {
       const node = new RigStore({
         network: opts.network ?? true,
         staleAfterMs: 5000,
+        ...(opts.clockSync ? { clockSync: opts.clockSync } : {}),
         log: { dataDir: dirs[i] as string, cameraId: CAMS[i] as string, heartbeatMs: 1000, readTimeoutMs: 2000 },
         mesh: {
           rigSecret: opts.secret ?? SECRET,
@@ -320,4 +323,29 @@ test.serial('a member named by host name (cam-c.local on a field LAN) is dialled
   t.is(a.ipOf('never-seen.local'), 'never-seen.local', 'an unknown name is left to the caller')
   t.true(dials.length > 0)
   for (const d of dials) t.deepEqual((d as unknown[])[0], { host: '127.0.0.1', port: ports[1] }, 'dialled at the resolved IP')
+})
+
+test('every member connection carries a clock channel: samples name the peer, a reconnect brings a new burst', async (t) => {
+  const r = await rig(t)
+  const wall = createWallClock()
+  const events: ClockEvent[] = []
+  const a = r.make(0, { clockSync: { now: wall.now, send: (e) => events.push(e), tuning: { burstIntervalMs: 60_000 } } })
+  // CAM_C's clock runs 1234.5 ms ahead of CAM_L's.
+  const peerClock = skewedClock(wall.now, 1234.5)
+  const b = r.make(1, { clockSync: { now: peerClock, send: () => {} } })
+  await Promise.all([a.ready(), b.ready()])
+  const samples = () => events.filter((e): e is Extract<ClockEvent, { type: 'sample' }> => e.type === 'sample')
+  await waitFor('a burst of clock samples from CAM_C', () => samples().length >= 8, 30_000)
+  t.is(events[0]?.type, 'connected')
+  t.true(events.every((e) => e.peer === 'CAM_C'))
+  const best = samples().reduce((m, s) => (s.sample.rttMs < m.sample.rttMs ? s : m))
+  t.true(Math.abs(best.sample.offsetMs - 1234.5) < 1, `measured ${best.sample.offsetMs} ms`)
+  // The link drops (CAM_C restarts): disconnected, then a fresh burst on the new connection.
+  await b.close()
+  await waitFor('disconnected', () => events.some((e) => e.type === 'disconnected'), 30_000)
+  const before = samples().length
+  const b2 = r.make(1, { clockSync: { now: peerClock, send: () => {} } })
+  await b2.ready()
+  await waitFor('a new burst after the reconnect', () => samples().length >= before + 8, 30_000)
+  t.is(events.filter((e) => e.type === 'connected').length, 2)
 })

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { RigCoordinator, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
+import { RigCoordinator, ownClock, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
 import type { StartReply } from '../../../actors/recorder/actor.js';
-import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js';
+import type { AckEvent, ArmedEvent, CommandEvent, RigEvent } from '../../../store/events.js';
 
 /**
  * Unit tests of the coordinator's decisions with an in-memory log shared by fake nodes (the
@@ -10,6 +10,7 @@ import type { AckEvent, CommandEvent, RigEvent } from '../../../store/events.js'
 class FakeLog {
   readonly commands: CommandEvent[] = [];
   readonly acks = new Map<string, Map<string, AckEvent>>();
+  readonly armed = new Map<string, Map<string, ArmedEvent>>();
   readonly listeners = new Map<string, Set<(e: RigEvent, author: string, live: boolean) => void>>();
   readonly reachability = new Set<() => void>();
   /** Members whose events do not get through (both ways) right now. */
@@ -23,6 +24,7 @@ class FakeLog {
       append: async (event) => this.publish(event, cameraId),
       commands: () => [...this.commands],
       acks: (commandId) => this.acks.get(commandId) ?? new Map(),
+      armed: (commandId) => this.armed.get(commandId) ?? new Map(),
       members: () => members,
       reachable: (id) => id === cameraId || (!this.cut.has(id) && !this.cut.has(cameraId)),
       onEvent: (fn) => {
@@ -39,6 +41,10 @@ class FakeLog {
 
   publish(event: RigEvent, author: string): void {
     if (event.type === 'command') this.commands.push(event);
+    if (event.type === 'armed') {
+      const m = this.armed.get(event.commandId) ?? new Map<string, ArmedEvent>();
+      this.armed.set(event.commandId, m.set(event.cameraId, event));
+    }
     if (event.type === 'ack') {
       const m = this.acks.get(event.commandId) ?? new Map<string, AckEvent>();
       m.set(event.cameraId, event);
@@ -189,4 +195,91 @@ test('a late start is never acted on, and start-all settles once the instant is 
   await handled(nodes[2]!, start.commandId);
   t.deepEqual(nodes[2]!.logged.filter((l) => l.commandId === start.commandId).map((l) => l.code), ['RIG_COMMAND_STALE']);
   t.is(nodes[2]!.recorder.current(), null, 'the returning node does not start late');
+});
+
+// --- Rig time (issue 10) -------------------------------------------------------------------
+// Each fake node's own clock is true time plus a skew of seconds; its rig clock (as the Sync
+// actor would set it) knows that skew. True time here is Date.now().
+
+/** A recorder on a skewed clock: starts when its own clock reaches the instant it was given. */
+class SkewedRecorder implements LocalRecorder {
+  session: { sessionId: string; phase: string } | null = null;
+  armedAt: Array<{ startAt: number; startAtRig: number | undefined }> = [];
+  constructor(readonly skewMs: number) {}
+  local = (): number => Date.now() + this.skewMs;
+  async start(sessionId: string, startAt: number, o: { startAtRig?: number; onArmed?: () => void } = {}): Promise<StartReply> {
+    this.session = { sessionId, phase: 'armed' };
+    this.armedAt.push({ startAt, startAtRig: o.startAtRig });
+    o.onArmed?.();
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - this.local())));
+    if (this.session?.sessionId !== sessionId) return { ok: false, code: 'START_CANCELLED', message: 'cancelled', reasons: [] };
+    this.session = { sessionId, phase: 'recording' };
+    const firstFrameAt = this.local();
+    return { ok: true, sessionId, file: `${sessionId}.mp4`, startAt, firstFrameAt, firstFrameAtRig: firstFrameAt - this.skewMs, syncUnknown: false, codec: 'h264', codecFallbackReason: null };
+  }
+  async stop(): Promise<void> { this.session = null; }
+  current() { return this.session; }
+}
+
+const SKEWS = [2500, -1800, 4200];
+
+function skewedRig(rigTime: boolean) {
+  const log = new FakeLog();
+  const nodes = CAMS.map((id, i) => {
+    const recorder = new SkewedRecorder(SKEWS[i]!);
+    const logged: string[] = [];
+    const note = (obj: object): void => { logged.push((obj as { code: string }).code); };
+    // Rig time known: rig = local - skew (the rig reference here is true time). Off: the node's own clock.
+    const clock = rigTime ? { now: () => recorder.local() - recorder.skewMs, toLocal: (r: number) => r + recorder.skewMs } : ownClock(recorder.local);
+    const c = new RigCoordinator({ port: log.port(id, CAMS), recorder, clock, staleAfterMs: 2000, ackTimeoutMs: 1000, log: { warn: note, info: note } });
+    c.open();
+    return { id, recorder, c, logged };
+  });
+  return { log, nodes, close: () => nodes.forEach((n) => n.c.close()) };
+}
+
+test('rig time: clocks seconds apart start on one true instant; issuedAt and startAt are on rig time', async (t) => {
+  const { log, nodes, close } = skewedRig(true);
+  t.teardown(close);
+  const before = Date.now();
+  const r = await nodes[1]!.c.startAll({ sessionId: 'RIG1', leadMs: 300 });
+  t.deepEqual(r.results.map((x) => x.result), ['ok', 'ok', 'ok']);
+  const cmd = log.commands.find((c) => c.commandId === r.commandId)!;
+  t.true(Math.abs(cmd.issuedAt - before) < 200, `issuedAt ${cmd.issuedAt - before} ms from true time, though the issuer's clock is ${SKEWS[1]} ms off`);
+  for (const n of nodes) {
+    // Each node armed on its own clock: the rig's instant plus its skew.
+    t.is(n.recorder.armedAt[0]!.startAt, cmd.startAt + n.recorder.skewMs);
+    t.is(n.recorder.armedAt[0]!.startAtRig, cmd.startAt);
+  }
+  const trueFirst = r.results.map((x, i) => x.firstFrameAt! - SKEWS[i]!);
+  t.true(Math.max(...trueFirst) - Math.min(...trueFirst) < 50, `true-time spread ${Math.max(...trueFirst) - Math.min(...trueFirst)} ms`);
+  for (const x of r.results) t.is(typeof x.firstFrameAtRig, 'number', `${x.cameraId}: the ack carries firstFrameAtRig`);
+  // Every node said it was armed before the instant.
+  t.deepEqual([...log.armed.get(r.commandId)!.keys()].sort(), [...CAMS].sort());
+});
+
+test('rig time: a node whose clock runs seconds ahead no longer treats a fresh start as stale; on own clocks it does', async (t) => {
+  const own = skewedRig(false);
+  t.teardown(own.close);
+  const naive = await own.nodes[1]!.c.startAll({ sessionId: 'OWN1', leadMs: 300 });
+  // CAM_R runs 4.2 s ahead of true time, 6 s ahead of the issuer: the instant is long past on its clock.
+  t.is(naive.results.find((x) => x.cameraId === 'CAM_R')!.result, 'timeout');
+  t.true(own.nodes[2]!.logged.includes('RIG_COMMAND_STALE'));
+  own.close();
+
+  const rig = skewedRig(true);
+  t.teardown(rig.close);
+  const r = await rig.nodes[1]!.c.startAll({ sessionId: 'RIG2', leadMs: 300 });
+  t.deepEqual(r.results.map((x) => x.result), ['ok', 'ok', 'ok']);
+  t.false(rig.nodes[2]!.logged.includes('RIG_COMMAND_STALE'));
+});
+
+test('rig time: concurrent start-alls from nodes with skewed clocks resolve to one winner (issuedAt compared on rig time)', async (t) => {
+  const { nodes, close } = skewedRig(true);
+  t.teardown(close);
+  // CAM_R's own clock is 6 s ahead of CAM_C's: on own clocks these would be two sessions.
+  const [a, b] = await Promise.all([nodes[1]!.c.startAll({ sessionId: 'A', leadMs: 400 }), nodes[2]!.c.startAll({ sessionId: 'B', leadMs: 400 })]);
+  t.is(a.sessionId, b.sessionId);
+  t.is(a.commandId, b.commandId);
+  t.deepEqual(a.results.map((x) => x.result), ['ok', 'ok', 'ok']);
 });

@@ -8,17 +8,18 @@ import { sampleFrom } from '../../../store/clock-channel.js';
 import type { ChronyStatus } from '../../../runtime/chrony/schema.js';
 import { blankStatus } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
+import { createRigClock, type WritableRigClock } from '../../../actors/sync/rig-clock.js';
 
 const T0 = 1_800_000_000_000;
 
-function setup(t: ExecutionContext, chrony?: () => Promise<ChronyStatus>) {
+function setup(t: ExecutionContext, chrony?: () => Promise<ChronyStatus>, rigClock?: WritableRigClock) {
   let clock = T0;
   const now = () => clock;
   const system = start();
   const board = new StatusBoard(blankStatus());
   const cfg = testConfig('/tmp/sync', { camera: { id: 'CAM_C' } });
   const sink = new LogSink('production', '/nonexistent', 'test', { stdout: () => undefined, stderr: () => undefined });
-  const a = spawnSupervised(system, syncActor({ board, config: () => cfg, now, ...(chrony ? { chrony } : {}), publishIntervalMs: 20, chronyIntervalMs: 0 }), createLogger(sink));
+  const a = spawnSupervised(system, syncActor({ board, config: () => cfg, now, ...(chrony ? { chrony } : {}), ...(rigClock ? { rigClock } : {}), publishIntervalMs: 20, chronyIntervalMs: 0 }), createLogger(sink));
   t.teardown(async () => { await a.stop(); stop(system); });
   const ask = <R>(make: (replyTo: any) => SyncMsg) => query(a.ref, make, 2000) as Promise<R>;
   /** A burst as the clock channel delivers it: the peer's clock is `offset` ahead, 0.2 ms each way. */
@@ -128,4 +129,20 @@ test('a chrony reader that throws anyway is published as unreadable', async (t) 
   await until(() => board.snapshot().sync.chrony != null);
   t.is(board.snapshot().sync.chrony?.warning?.code, 'CHRONY_UNREADABLE');
   t.true(board.snapshot().warnings.some((w) => w.code === 'CHRONY_UNREADABLE'));
+});
+
+test('the synchronous rig clock follows every sample, so the start path never asks the mailbox', async (t) => {
+  const rig = createRigClock(() => T0);
+  const { burst, a } = setup(t, undefined, rig);
+  t.false(rig.known);
+  dispatch(a.ref, { type: 'connected', peer: 'CAM_L' });
+  dispatch(a.ref, { type: 'connected', peer: 'CAM_R' });
+  // CAM_L 2 s ahead of us, CAM_R 3 s ahead: rig time is CAM_L's clock, this node 2 s behind it.
+  burst('CAM_L', 2000);
+  burst('CAM_R', 3000);
+  await until(() => rig.known && Object.keys(rig.snapshot().peers).length === 2);
+  t.true(Math.abs(rig.toRig(T0) - (T0 + 2000)) < 0.1);
+  t.true(Math.abs(rig.toLocal(T0 + 5000) - (T0 + 3000)) < 0.1);
+  t.true(Math.abs(rig.snapshot().offsetMs! + 2000) < 0.1);
+  t.is(rig.snapshot().source, 'peers');
 });
