@@ -36,7 +36,13 @@ async function open(t: ExecutionContext, hash = ''): Promise<Browser> {
 }
 
 test.serial('the report route answers from any node, the same for all, with one row per camera', async (t) => {
-  const answers = await Promise.all(CAMS.map((id) => rest(id, `/api/v1/rig/sessions/${sessionId}/report`)));
+  // The replicated view converges within moments of the stop (each node's final manifest and
+  // idle status travel the log): ask until every node holds every camera's final manifest.
+  const ask = () => Promise.all(CAMS.map((id) => rest(id, `/api/v1/rig/sessions/${sessionId}/report`)));
+  const settled = (as: Array<{ status: number; body: any }>) => as.every((a) => a.status === 200
+    && !a.body.reasons.some((x: any) => x.code === 'CAMERA_MISSING' || x.code === 'IN_PROGRESS'));
+  let answers = await ask();
+  for (const end = Date.now() + 15_000; !settled(answers) && Date.now() < end;) answers = await ask();
   for (const a of answers) t.is(a.status, 200, JSON.stringify(a.body));
   const r = answers[2]!.body;
   t.deepEqual(r.cameras.map((c: any) => c.cameraId), [...CAMS]);
