@@ -9,6 +9,7 @@ import { dashboard } from './dashboard.js';
 import { rig } from './rig.js';
 import { sync } from './sync.js';
 import { rigTime } from './rig-time.js';
+import { offloadBench } from './offload.js';
 
 /**
  * `npm run bench`: every target measured next to a baseline in the same run (these
@@ -22,6 +23,7 @@ const suites: Array<[string, () => Promise<Row[]>]> = [
   ['Dashboard (issue 5)', dashboard],
   ['Rig (issue: rig)', rig],
   ['Rig time (issue 10)', async () => [...(await sync()), ...(await rigTime())]],
+  ['Offload and match-scale soak (issue 11)', () => offloadBench()],
 ];
 
 const only = process.argv[2];
