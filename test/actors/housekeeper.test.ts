@@ -1,4 +1,5 @@
 import test from 'ava';
+import { waitFor } from '../helpers/net.js';
 import { start, stop, query } from 'nact';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,11 +41,11 @@ test('warnings clear when the condition clears, and each change is pushed', asyn
   const { board } = setup(t, fakeProbe({ disk: async () => ({ freeBytes: free, totalBytes: 100e9 }) }));
   const seen: string[][] = [];
   board.on('change', (s) => seen.push(s.warnings.map((w: { code: string }) => w.code)));
-  await new Promise((r) => setTimeout(r, 120));
+  await waitFor(async () => seen.some((w) => w.includes('DISK_CRITICAL')), 5_000, 10);
   free = 50e9;
-  await new Promise((r) => setTimeout(r, 150));
-  t.true(seen.some((w) => w.includes('DISK_CRITICAL')));
+  await waitFor(async () => board.snapshot().warnings.length === 0, 5_000, 10);
   t.deepEqual(board.snapshot().warnings, []);
+  t.deepEqual(seen[seen.length - 1], [], 'the clearing was pushed as a change');
 });
 
 test('the real probe reads the real data directory and this machine', async (t) => {
