@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NodeStatusSchema } from '../runtime/status.js';
 import { ManifestSchema } from '../actors/recorder/manifest.js';
 import { SessionMetaSchema } from '../store/events.js';
-import { looseDeep } from './zod.js';
+import { documentedOnly, looseDeep } from './zod.js';
 
 /**
  * What the main routes answer, for /docs and for the serializer. Whatever another part of the
@@ -13,14 +13,14 @@ import { looseDeep } from './zod.js';
  */
 
 /** This node's status as the board holds it, plus the version in its display form. */
-export const StatusResponse = looseDeep(NodeStatusSchema).extend({
+export const StatusResponse = documentedOnly(looseDeep(NodeStatusSchema).extend({
   versionLabel: z.string().describe('The version as people read it: soccer-rig-X.Y.Z (`version` stays bare semver for scripts)'),
-});
+}));
 
 /** Another node's status as it last published it; it may run an older release, so nothing is required. */
 const PeerStatus = z.record(z.string(), z.unknown()).nullable().describe('NodeStatus as that node last published it (see GET /status), null before it was heard');
 
-export const RigViewResponse = looseDeep(z.object({
+export const RigViewResponse = documentedOnly(looseDeep(z.object({
   self: z.string().describe('cameraId of the node that answered'),
   at: z.number().describe('When the view was taken (epoch ms, this node\'s clock)'),
   nodes: z.array(z.object({
@@ -33,7 +33,7 @@ export const RigViewResponse = looseDeep(z.object({
   disagreements: z.array(z.object({ code: z.string(), message: z.string(), cameraIds: z.array(z.string()) }))
     .describe('Where a node differs from the others (stale, not recording, sync off, …)'),
   mesh: z.record(z.string(), z.unknown()).describe('The replication mesh: enabled, connected peers, refused keys'),
-}));
+})));
 
 export const LooseManifest = looseDeep(ManifestSchema);
 

@@ -14,6 +14,7 @@ import { ResponseSerializationError, serializerCompiler, validatorCompiler } fro
 export function installZod(app: FastifyInstance): void {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler<$ZodType | { properties: $ZodType }>((route) => {
+    if (uncheckedSchemas.has(route.schema)) return (data: unknown) => JSON.stringify(data);
     const encode = serializerCompiler(route);
     return (data: unknown) => {
       try {
@@ -52,4 +53,18 @@ function loosen(s: z.ZodType): z.ZodType {
   else if (s instanceof z.ZodArray) out = z.array(loosen(s.element as z.ZodType));
   else return s;
   return s.description ? out.describe(s.description) : out;
+}
+
+const uncheckedSchemas = new WeakSet<object>();
+
+/**
+ * An answer schema that documents (for /docs) but is not re-checked on every answer. For the two
+ * answers a dashboard asks for most (GET /status, GET /rig): their content is typed where it is
+ * built (the StatusBoard, the rig view), their schemas are loose at every depth so checking strips
+ * nothing, and encoding the whole status through zod on every answer cost a third of /status
+ * throughput (BENCHMARKS.md, "Node at rest").
+ */
+export function documentedOnly<T extends object>(schema: T): T {
+  uncheckedSchemas.add(schema);
+  return schema;
 }
