@@ -93,17 +93,25 @@ export class Retention extends EventEmitter {
     const cfg = this.#d.config();
     const rules: RetentionConfig = cfg.retention;
     const dir = cfg.storage.dataDir;
+    const bpm = bytesPerMinute(cfg.video.bitrateMbps);
+    const freeBytes = (await this.#d.disk(dir)).freeBytes;
+    if (!rules.deleteAfterConfirm && freeBytes / bpm >= rules.minFreeMinutes) {
+      // Room enough and nothing to delete on confirmation: no need to read every manifest on the
+      // disk (this runs every few seconds, through a whole recording).
+      const plan = planRetention({ files: [], freeBytes, bytesPerMinute: bpm, config: rules });
+      this.#warn(null);
+      return plan;
+    }
     const { recordings } = await listRecordings(dir);
     const status = this.#d.board.snapshot();
     const writing = status.state === 'recording' || status.state === 'armed' || status.state === 'stopping' ? status.recording.file : null;
     const live = recordings.filter((m) => !m.deletedAt);
-    const bpm = bytesPerMinute(cfg.video.bitrateMbps);
     const plan = planRetention({
       files: live.map((m) => ({
         file: m.file, sizeBytes: m.sizeBytes, startAt: m.startAt, confirmed: m.offloaded,
         recording: m.inProgress === true || m.file === writing,
       })),
-      freeBytes: (await this.#d.disk(dir)).freeBytes,
+      freeBytes,
       bytesPerMinute: bpm,
       config: rules,
     });
