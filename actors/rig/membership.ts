@@ -9,7 +9,7 @@ import type { Config } from '../../runtime/config/schema.js';
 import type { NodeStatus, StatusBoard } from '../../runtime/status.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { RigStore } from '../../store/rig-store.js';
-import type { LanBeacon, BeaconInfo } from '../../store/beacon.js';
+import { openDiscovery, type LanDiscovery } from './discovery.js';
 import { listRecordings } from '../recorder/library.js';
 import type { RecorderMsg, StartReply, StopReply } from '../recorder/actor.js';
 import { RigCoordinator, ownClock, type LocalRecorder, type NodeResult, type StartAllResult } from './coordinator.js';
@@ -80,9 +80,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   readonly #d: RigMembershipDeps;
   readonly #now: () => number;
   #store: RigStore | null = null;
-  #beacon: LanBeacon | null = null;
-  /** Addresses learnt from LAN beacons, newer than the config's. */
-  readonly #discovered = new Map<string, BeaconInfo>();
+  #discovery: LanDiscovery | null = null;
   #coordinator: RigCoordinator | null = null;
   #beep: StartBeep | null = null;
   readonly #rig: RigClock;
@@ -153,7 +151,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       };
       store.mesh.on('connect', meshMode);
       store.mesh.on('disconnect', meshMode);
-      if (cfg.rig.discoveryPort !== null) await this.#openBeacon(store);
+      if (cfg.rig.discoveryPort !== null) this.#discovery = await openDiscovery(cfg, store.mesh, this.#d.log, this.#now);
       store.mesh.on('refused', (r: { publicKey: string }) => {
         this.#d.log.warn({ code: 'PEER_REFUSED', key: r.publicKey }, 'refused a node that does not hold the rig secret');
         this.#changed();
@@ -172,41 +170,9 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
     onStatus(this.#d.board.snapshot());
   }
 
-  async #openBeacon(store: RigStore): Promise<void> {
-    const cfg = this.#d.config;
-    const { LanBeacon } = await import('../../store/beacon.js');
-    const beacon = new LanBeacon({
-      rigSecret: cfg.rig.secret!, cameraId: cfg.camera.id, dhtPort: cfg.rig.dhtPort, httpPort: cfg.http.port,
-      port: cfg.rig.discoveryPort!, ...(cfg.rig.discoveryTargets.length ? { targets: cfg.rig.discoveryTargets } : {}),
-      clock: this.#now,
-    });
-    beacon.on('peer', (p) => {
-      const known = this.#discovered.get(p.cameraId);
-      this.#discovered.set(p.cameraId, p);
-      if (known?.host === p.host && known.dhtPort === p.dhtPort) return;
-      this.#d.log.info({ code: 'PEER_DISCOVERED', ...p }, `${p.cameraId} announced itself at ${p.host}`);
-      store.mesh.addAddress(p.host, p.dhtPort, p.cameraId);
-    });
-    // A beacon that fails its signature is usually a node set up with another rig secret: worth
-    // one warning per sender, so the operator can find it (the mesh refuses it anyway).
-    const refused = new Set<string>();
-    beacon.on('invalid', (why) => {
-      if (refused.has(why)) return;
-      refused.add(why);
-      this.#d.log.warn({ code: 'BEACON_INVALID', why }, `ignored a LAN beacon: ${why}`);
-    });
-    try {
-      await beacon.open();
-      this.#beacon = beacon;
-    } catch (err) {
-      // Discovery is a help, not a requirement: configured peers still work.
-      this.#d.log.warn({ err, code: 'DISCOVERY_UNAVAILABLE' }, `LAN discovery off: cannot use UDP port ${cfg.rig.discoveryPort}`);
-    }
-  }
-
   /** Where a member's HTTP API is: the latest LAN beacon, else the configured peer. */
   httpAddress(cameraId: string): { host: string; port: number } | null {
-    const d = this.#discovered.get(cameraId);
+    const d = this.#discovery?.address(cameraId);
     if (d) return { host: d.host, port: d.httpPort };
     const p = this.#d.config.peers.find((x) => x.cameraId === cameraId);
     // The mesh keeps the peer's name resolved: a relay then does no lookup of its own, which
@@ -229,8 +195,8 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       const flushed = await store.log.flushed();
       if (!flushed) this.#d.log.warn({ code: 'RIG_LAST_WORDS_UNCONFIRMED' }, 'stopping before every member holds this node\'s last status and manifests');
     }
-    await this.#beacon?.close();
-    this.#beacon = null;
+    await this.#discovery?.close();
+    this.#discovery = null;
     if (this.#changeTimer) clearTimeout(this.#changeTimer);
     this.#changeTimer = null;
     this.#coordinator?.close();
