@@ -44,8 +44,12 @@ export async function waitForHttp(url: string, timeoutMs: number, stepMs = 5): P
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/** A node process as the systemd unit runs it: the same V8 flags and the unit's environment. */
 export function spawnNode(configPath: string, port: number): ResultPromise {
-  return execa(process.execPath, [...NODE_FLAGS, CLI, 'node', '--config', configPath, '--port', String(port)], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
+  return execa(process.execPath, [...NODE_FLAGS, CLI, 'node', '--config', configPath, '--port', String(port)], {
+    reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit',
+    env: { UV_THREADPOOL_SIZE: '8' }, // systemd/soccer-rig.service: Environment=UV_THREADPOOL_SIZE=8
+  });
 }
 
 /** Closed-loop load: `concurrency` keep-alive clients issuing GETs for `ms`. Returns requests per second. */
