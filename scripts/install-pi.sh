@@ -121,20 +121,8 @@ else
     mkdir -p "$stage/$(dirname "$pkg")"
     cp -a "$src/$pkg" "$stage/$pkg"
   done < "$work/prod"
-  if [ -f "$src/dist/runtime/release-launcher.js" ]; then
-    node --input-type=module -e "import('$src/dist/runtime/release-launcher.js').then((m) => process.stdout.write(m.LAUNCHER))" > "$stage/bin/soccer-rig"
-  else
-    cat > "$stage/bin/soccer-rig" <<'LAUNCHER'
-#!/bin/sh
-# soccer-rig launcher: runs this release's dist/runtime/cli.js with its bundled Node when it has one.
-set -eu
-here=$(dirname "$(readlink -f "$0")")
-release=$(dirname "$here")
-node=node
-if [ -x "$release/node/bin/node" ]; then node="$release/node/bin/node"; fi
-exec "$node" --max-semi-space-size=1 --max-old-space-size=256 "$release/dist/runtime/cli.js" "$@"
-LAUNCHER
-  fi
+  # The launcher is the one `soccer-rig release` writes (runtime/release-launcher.ts), never a copy.
+  node --input-type=module -e "import('$src/dist/runtime/release-launcher.js').then((m) => process.stdout.write(m.LAUNCHER))" > "$stage/bin/soccer-rig"
   chmod 755 "$stage/bin/soccer-rig"
 fi
 if [ -n "$node_tgz" ]; then
