@@ -39,3 +39,12 @@ export async function waitFor<T>(f: () => Promise<T | undefined | null | false>,
   }
   throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Waits until cond() holds, checking every stepMs; throws naming what it waited for. */
+export async function until(cond: () => boolean | Promise<boolean>, what = 'the condition', timeoutMs = 10_000, stepMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

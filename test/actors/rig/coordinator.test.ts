@@ -2,6 +2,7 @@ import test from 'ava';
 import { RigCoordinator, ownClock, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
 import type { StartReply } from '../../../actors/recorder/actor.js';
 import type { AckEvent, ArmedEvent, CommandEvent, RigEvent } from '../../../store/events.js';
+import { until } from '../../helpers/net.js';
 
 /**
  * Unit tests of the coordinator's decisions with an in-memory log shared by fake nodes (the
@@ -112,21 +113,14 @@ function rig(opts: { staleAfterMs?: number; ackTimeoutMs?: number } = {}) {
 }
 
 /** Polls a condition until it holds (or fails the test after timeoutMs). */
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Until a command's instant is further in the past than staleAfterMs: a node that hears of it now ignores it. */
 const stale = (log: FakeLog, commandId: string, staleAfterMs: number) =>
-  until('the command to be stale', () => Date.now() > log.commands.find((c) => c.commandId === commandId)!.startAt + staleAfterMs);
+  until(() => Date.now() > log.commands.find((c) => c.commandId === commandId)!.startAt + staleAfterMs, 'the command to be stale');
 
 /** Until a node has dealt with a command it received late (acted on it, or logged why not). */
 const handled = (node: { logged: Array<{ commandId: string }> }, commandId: string) =>
-  until(`command ${commandId} handled`, () => node.logged.some((l) => l.commandId === commandId));
+  until(() => node.logged.some((l) => l.commandId === commandId), `command ${commandId} handled`);
 
 test('stop-all answers once every reachable member has stopped; a member out of reach is named, not waited for', async (t) => {
   const { log, nodes, close } = rig();
@@ -158,7 +152,7 @@ test('a node back from a cut stops the session the rig stopped while it was away
   t.is(nodes[2]!.recorder.current()?.sessionId, 'S2');
   log.heal('CAM_R');
   await handled(nodes[2]!, stop.commandId);
-  await until('its ack', () => log.acks.get(stop.commandId)?.has('CAM_R') === true);
+  await until(() => log.acks.get(stop.commandId)?.has('CAM_R') === true, 'its ack');
   t.is(nodes[2]!.recorder.current(), null, 'stopped on its return');
   t.deepEqual(nodes[2]!.recorder.stops, ['stop-all (received late)']);
   t.true(log.acks.get(stop.commandId)?.get('CAM_R')?.ok, 'its ack is in the log');

@@ -5,6 +5,7 @@ import { createRigClock } from '../../../actors/sync/rig-clock.js';
 import type { TonePlayer, ToneSpec } from '../../../actors/recorder/tone.js';
 import type { ArmedEvent, RigEvent } from '../../../store/events.js';
 import type { StartCommand } from '../../../store/commands.js';
+import { until } from '../../helpers/net.js';
 
 const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'];
 
@@ -36,13 +37,6 @@ function setup(self: string, armedBy: string[], enabled = true) {
 const cmd = (issuer: string, startAt: number): StartCommand =>
   ({ type: 'command', at: 1, commandId: 'c1', kind: 'start', sessionId: 'S', startAt, issuedAt: startAt - 50, issuer });
 
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('the winner\'s issuer beeps once at the instant, after every member armed, and logs its rig time', async (t) => {
   const { beep, appended, played } = setup('CAM_C', CAMS);

@@ -9,6 +9,7 @@ import type { ChronyStatus } from '../../../runtime/chrony/schema.js';
 import { blankStatus } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { createRigClock, type WritableRigClock } from '../../../actors/sync/rig-clock.js';
+import { until } from '../../helpers/net.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -34,13 +35,6 @@ function setup(t: ExecutionContext, chrony?: () => Promise<ChronyStatus>, rigClo
 }
 
 /** Polls (the actor's timers are unref'd, so nothing else keeps the test alive). */
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const snapshot = (ask: ReturnType<typeof setup>['ask']) => ask<SyncSnapshot>((replyTo) => ({ type: 'snapshot', replyTo }));
 

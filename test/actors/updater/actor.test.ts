@@ -9,17 +9,11 @@ import { readTrial } from '../../../runtime/release-install.js';
 import { blankStatus } from '../../helpers/app.js';
 import { currentVersion } from '../../../runtime/release-layout.js';
 import { spawnUpdater, twoReleases } from './helpers.js';
+import { until } from '../../helpers/net.js';
 
 const releases = twoReleases(test);
 const { k } = releases;
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('check and apply answer RECORDING_IN_PROGRESS while this node records, and change nothing', async (t) => {
   const u = await spawnUpdater(t, releases.v010, releases.v020, k);
