@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import type { AppDeps } from './deps.js';
 
@@ -43,4 +43,25 @@ export async function peerRequest(deps: AppDeps, req: FastifyRequest, cameraId: 
  */
 export async function sendRelayed(reply: FastifyReply, r: Response, type = r.headers.get('content-type') ?? 'application/octet-stream'): Promise<FastifyReply> {
   return reply.code(r.status).type(type).send(Buffer.from(await r.arrayBuffer()));
+}
+
+/**
+ * One camera's own route, for a phone that reached this node: this node's answers in-process
+ * (the same route, the same checks, the caller's PIN), another node's through peerRequest. Its
+ * answer goes back as that node shaped it. The one relay the per-node controls share.
+ */
+export async function forwardToNode(
+  app: FastifyInstance, deps: AppDeps, req: FastifyRequest, reply: FastifyReply,
+  cameraId: string, path: string, o: { method: 'GET' | 'POST'; body?: unknown; timeoutMs: number },
+): Promise<FastifyReply> {
+  const auth = req.headers.authorization ? { authorization: req.headers.authorization } : {};
+  if (cameraId === deps.config.current.camera.id) {
+    const inner = await app.inject(o.method === 'POST'
+      ? { method: 'POST', url: path, headers: { host: 'localhost', 'content-type': 'application/json', ...auth }, payload: JSON.stringify(o.body ?? {}) }
+      : { method: 'GET', url: path, headers: { host: 'localhost', ...auth } });
+    return reply.code(inner.statusCode).type(String(inner.headers['content-type'] ?? 'application/json; charset=utf-8')).send(inner.rawPayload);
+  }
+  if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
+  const r = await peerRequest(deps, req, cameraId, path, { method: o.method, body: o.body, timeoutMs: o.timeoutMs });
+  return sendRelayed(reply, r, r.headers.get('content-type') ?? 'application/json; charset=utf-8');
 }

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ERROR_RESPONSES, HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
 import { RigRecordingsResponse, RigViewResponse, SessionResponse, StartAllResponse, StopAllResponse } from '../responses.js';
-import { peerRequest } from '../peer-request.js';
+import { forwardToNode, peerRequest } from '../peer-request.js';
 import { SessionId, newSessionId } from './record.js';
 import { CameraId } from '../../runtime/config/schema.js';
 import { SessionMetaSchema } from '../../store/events.js';
@@ -122,13 +122,6 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
   for (const action of actions) {
     app.post(`/api/v1/rig/nodes/:cameraId/${action.path}`, {
       schema: { summary: `${action.summary}, through this node (the body goes to that node's own route)`, tags: ['rig'], params: NodeParams },
-    }, async (req, reply) => {
-      const r = await relay(req, req.params.cameraId, `/api/v1/${action.path}`, 'POST', action.timeoutMs);
-      if (r.local) {
-        const inner = await app.inject({ method: 'POST', url: `/api/v1/${action.path}`, headers: { host: 'localhost', 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, payload: JSON.stringify(req.body ?? {}) });
-        return reply.code(inner.statusCode).type('application/json; charset=utf-8').send(inner.body);
-      }
-      return reply.code(r.status).type(r.type).send(r.body);
-    });
+    }, (req, reply) => forwardToNode(app, deps, req, reply, req.params.cameraId, `/api/v1/${action.path}`, { method: 'POST', body: req.body, timeoutMs: action.timeoutMs }));
   }
 };
