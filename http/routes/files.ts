@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { stat, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -7,6 +6,7 @@ import { ERROR_RESPONSES, HttpError } from '../errors.js';
 import { FileIndexResponse } from '../responses.js';
 import type { AppDeps } from '../deps.js';
 import { listRecordings } from '../../actors/recorder/library.js';
+import { sendFileSpan } from '../send-file.js';
 import { CAMERA_IDS } from '../../runtime/cameras.js';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -86,11 +86,11 @@ export const fileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, 
       void reply.header('content-range', `bytes */${info.size}`);
       throw new HttpError(416, 'RANGE_NOT_SATISFIABLE', `the file has ${info.size} bytes`, { field: 'range' });
     }
-    if (useRange && range && range !== 'unsatisfiable') {
-      void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`).header('content-length', range.end - range.start + 1);
-      return reply.send(createReadStream(path, { start: range.start, end: range.end }));
-    }
-    void reply.header('content-length', info.size);
-    return reply.send(createReadStream(path));
+    const ranged = useRange && range !== null && range !== 'unsatisfiable' ? range : null;
+    if (ranged) void reply.code(206).header('content-range', `bytes ${ranged.start}-${ranged.end}/${info.size}`);
+    const span = ranged ?? { start: 0, end: info.size - 1 };
+    void reply.header('content-length', span.end - span.start + 1);
+    await sendFileSpan(reply, { path, ...span, status: ranged ? 206 : 200 });
+    return reply;
   });
 };
