@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=256
+// The flags are NODE_FLAGS (runtime/node-flags.ts), written out because a shebang cannot import; test/runtime/node-flags.test.ts keeps them equal.
 import { parseArgs } from 'node:util';
 import { softwareVersion } from './version.js';
 

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -42,42 +42,71 @@ export const assetNames = (version: string) => {
 };
 
 /** Left out of dist/: tests and benchmarks are not run on a node, and the build cache is useless there. */
-const EXCLUDE = ['dist/test', 'dist/bench', 'dist/.tsbuildinfo'];
+const EXCLUDE = new Set(['dist/test', 'dist/bench', 'dist/.tsbuildinfo']);
+
+export interface StageOptions {
+  /** A built checkout (dist/ present, node_modules installed). */
+  sourceRoot: string;
+  /** The release directory to fill; created, and expected not to hold anything yet. */
+  into: string;
+  version?: string;
+  nodeArm64Tgz?: string;
+  sources?: string[];
+}
 
 /**
- * Builds what a release publishes: the tarball (one complete release directory's content, the
- * layout of docs/release-layout.md), its sha256sum line and a raw 64-byte Ed25519 signature
- * over the tarball bytes. Files go in by name order (GNU tar --sort=name), owned by 0:0, so two
- * builds of the same tree differ only in mtimes (fixed too when SOURCE_DATE_EPOCH is set).
+ * Writes one complete release directory (the layout of docs/release-layout.md) from a built
+ * checkout: bin/soccer-rig (the launcher), package.json with the version, the Node bundled
+ * under node/ if given, and the production set of sources. `soccer-rig release` packs exactly
+ * this, and scripts/install-pi.sh installs exactly this from a checkout: one layout, one place.
+ * Returns the top-level entries in the order a tarball holds them.
+ */
+export async function stageRelease(opts: StageOptions): Promise<{ version: string; entries: string[] }> {
+  const root = resolve(opts.sourceRoot);
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const version = opts.version ?? String(pkg.version);
+  if (!VERSION_RE.test(version)) throw new RigError('BAD_VERSION', `version "${version}" is not X.Y.Z`, { field: 'version' });
+  const sources = opts.sources ?? await productionSources(root);
+  await mkdir(join(opts.into, 'bin'), { recursive: true });
+  // package.json carries the version the running node reports (runtime/version.ts reads it).
+  await writeFile(join(opts.into, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
+  await writeFile(join(opts.into, 'bin', 'soccer-rig'), LAUNCHER);
+  await chmod(join(opts.into, 'bin', 'soccer-rig'), 0o755);
+  const entries = ['bin', 'package.json'];
+  if (opts.nodeArm64Tgz) {
+    await mkdir(join(opts.into, 'node'));
+    await execa('tar', ['-xzf', resolve(opts.nodeArm64Tgz), '-C', join(opts.into, 'node'), '--strip-components=1']);
+    entries.unshift('node');
+  }
+  for (const source of [...sources].sort()) {
+    await cp(join(root, source), join(opts.into, source), {
+      recursive: true, verbatimSymlinks: true, preserveTimestamps: true,
+      filter: (from) => !EXCLUDE.has(relative(root, from).split(sep).join('/')),
+    });
+  }
+  const top = [...new Set(sources.map((s) => s.split(/[\\/]/)[0]!))].sort();
+  return { version, entries: [...entries.sort(), ...top.filter((e) => !entries.includes(e))] };
+}
+
+/**
+ * Builds what a release publishes: the tarball (one complete release directory's content, as
+ * stageRelease lays it out), its sha256sum line and a raw 64-byte Ed25519 signature over the
+ * tarball bytes. Files go in by name order (GNU tar --sort=name), owned by 0:0, so two builds
+ * of the same tree differ only in mtimes (fixed too when SOURCE_DATE_EPOCH is set).
  */
 export async function buildRelease(opts: ReleaseOptions): Promise<ReleaseArtifacts> {
   const key = privateKey(opts.keyPem);
-  const pkg = JSON.parse(await readFile(join(opts.sourceRoot, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const version = opts.version ?? String(pkg.version);
-  if (!VERSION_RE.test(version)) throw new RigError('BAD_VERSION', `version "${version}" is not X.Y.Z`, { field: 'version' });
-  const sources = opts.sources ?? await productionSources(opts.sourceRoot);
-  const names = assetNames(version);
-  await mkdir(opts.out, { recursive: true });
   const stage = await mkdtemp(join(tmpdir(), 'soccer-rig-release-'));
   try {
-    // package.json carries the version the running node reports (runtime/version.ts reads it).
-    await writeFile(join(stage, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
-    await mkdir(join(stage, 'bin'));
-    await writeFile(join(stage, 'bin', 'soccer-rig'), LAUNCHER);
-    await chmod(join(stage, 'bin', 'soccer-rig'), 0o755);
-    const staged = ['bin', 'package.json'];
-    if (opts.nodeArm64Tgz) {
-      await mkdir(join(stage, 'node'));
-      await execa('tar', ['-xzf', resolve(opts.nodeArm64Tgz), '-C', join(stage, 'node'), '--strip-components=1']);
-      staged.unshift('node');
-    }
+    const { version, entries } = await stageRelease({ ...opts, into: stage });
+    const names = assetNames(version);
+    await mkdir(opts.out, { recursive: true });
     const tarball = join(opts.out, names.tarball);
     const tmp = `${tarball}.tmp`;
     const mtime = process.env.SOURCE_DATE_EPOCH ? `@${process.env.SOURCE_DATE_EPOCH}` : `@${Math.floor(Date.now() / 1000)}`;
     const tar = execa('tar', [
       '--create', '--file=-', '--sort=name', '--format=gnu', '--owner=0', '--group=0', '--numeric-owner', `--mtime=${mtime}`,
-      '--anchored', ...EXCLUDE.map((e) => `--exclude=${e}`),
-      '-C', stage, ...staged.sort(), '-C', resolve(opts.sourceRoot), ...[...sources].sort(),
+      '-C', stage, ...entries,
     ], { stdout: 'pipe', buffer: false });
     await Promise.all([pipeline(tar.stdout, createGzip({ level: 6 }), createWriteStream(tmp)), tar]);
     const bytes = await readFile(tmp);

@@ -105,25 +105,10 @@ else
     echo "install-pi: $src has no build (dist/): run 'npm run setup' there first, or pass --release TARBALL" >&2
     exit 1
   fi
-  mkdir -p "$stage/bin" "$stage/dist"
-  # The built code without tests, benchmarks and the compiler's cache (as `soccer-rig release` packs it).
-  (cd "$src/dist" && find . -mindepth 1 -maxdepth 1 ! -name test ! -name bench ! -name .tsbuildinfo -exec cp -a {} "$stage/dist/" \;)
-  for d in configs systemd scripts package.json package-lock.json README.md; do
-    if [ -e "$src/$d" ]; then cp -a "$src/$d" "$stage/"; fi
-  done
-  # npm says which installed packages are production ones; their arm64 prebuilds come along.
-  # Sorted, a parent comes before the packages nested in it, which it already holds.
-  (cd "$src" || exit 1; npm ls --omit=dev --all --parseable 2>/dev/null || true) | sed -n "s|^$src/node_modules/|node_modules/|p" | sort -u |
-    awk '{ n = split($0, part, "/node_modules/"); p = part[1]; keep = !(p in seen)
-           for (i = 2; i < n && keep; i++) { p = p "/node_modules/" part[i]; if (p in seen) keep = 0 }
-           if (keep) { seen[$0] = 1; print } }' > "$work/prod"
-  while read -r pkg; do
-    mkdir -p "$stage/$(dirname "$pkg")"
-    cp -a "$src/$pkg" "$stage/$pkg"
-  done < "$work/prod"
-  # The launcher is the one `soccer-rig release` writes (runtime/release-launcher.ts), never a copy.
-  node --input-type=module -e "import('$src/dist/runtime/release-launcher.js').then((m) => process.stdout.write(m.LAUNCHER))" > "$stage/bin/soccer-rig"
-  chmod 755 "$stage/bin/soccer-rig"
+  # The release directory exactly as `soccer-rig release` packs it (runtime/release.ts stageRelease):
+  # the launcher, the built code without tests, and the production packages with their arm64 prebuilds.
+  node --input-type=module -e "import(process.argv[1]).then((m) => m.stageRelease({ sourceRoot: process.argv[2], into: process.argv[3] }))" \
+    "$src/dist/runtime/release.js" "$src" "$stage"
 fi
 if [ -n "$node_tgz" ]; then
   rm -rf "$stage/node"
