@@ -263,7 +263,12 @@ export class RigLog extends TypedResource<RigLogEvents> {
     this.exchanges.clear()
     await endConnections(this.conns)
     await this.ownReader?.close()
-    for (const r of this.replicas.values()) await r.reader.close()
+    // Each replica's reader, then its core session, before the store: nothing of ours is left
+    // reading when RocksDB closes.
+    for (const r of this.replicas.values()) {
+      await r.reader.close()
+      await r.core.close().catch((err: Error) => this.logger.warn({ err, key: r.ref.key }, 'closing a peer core failed'))
+    }
     this.replicas.clear()
     await this.store?.close()
     this.phase = 'closed'

@@ -80,6 +80,11 @@ export class CoreReader {
 
   async close(): Promise<void> {
     this.closed = true
+    // A block still awaited is cancelled here, before the store closes: hypercore resolves pending
+    // block requests from storage when an append lands, and one landing while the store closes
+    // would read from a closed RocksDB session with nobody left to catch it.
+    if (this.waiting) this.core.clearRequests(this.waiting.requests)
+    this.waiting = null
     this.core.off('append', this.onAppend)
     if (this.retry) clearTimeout(this.retry)
     this.download?.destroy()
