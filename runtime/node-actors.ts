@@ -70,10 +70,15 @@ export function startActors(opts: NodeOptions, d: { store: ConfigStore; board: S
     ...(clockSync ? { clockSync } : {}),
     ...(opts.rigTimings ? { store: opts.rigTimings } : {}),
   });
-  const peerActor = spawnSupervised(system, peer(membership), log, { onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000 });
+  // While the rig layer restarts, start-all on this node is refused (RIG_UNAVAILABLE): its card says why until it is open again.
+  const peerActor = spawnSupervised(system, peer(membership), log, {
+    onGiveUp: actorFailed('peer'), maxDelayMs: 30_000, maxRestarts: 20, windowMs: 600_000,
+    onRestart: (n, err) => board.setWarnings('actor:peer', [{ code: 'RIG_RESTARTING', message: `the rig layer is restarting after a failure (restart ${n}): ${err.message}` }]),
+  });
+  membership.on('opened', () => board.setWarnings('actor:peer', []));
   const actors = { housekeeper, recorder: rec, peer: peerActor, ...(sync ? { sync } : {}) };
   for (const [name, a] of Object.entries(actors)) d.metrics.registerActor(name, () => ({ restarts: a.restarts, failed: a.failed }));
-  return { system, actors, rig: rigApi(peerActor.ref, membership), retention };
+  return { system, actors, rig: rigApi(peerActor.ref, membership, { peerFailed: () => peerActor.failed, log }), retention };
 }
 
 /**

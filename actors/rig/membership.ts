@@ -52,6 +52,8 @@ export interface Confirmation { sessionId: string; cameraId: string; file: strin
 
 export interface RigMembershipEvents {
   change: [RigApiView];
+  /** open() completed: commands can be carried out. */
+  opened: [];
 }
 
 export interface RigMembershipDeps {
@@ -80,6 +82,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   readonly #d: RigMembershipDeps;
   readonly #now: () => number;
   #store: RigStore | null = null;
+  #opened = false;
   #discovery: LanDiscovery | null = null;
   #coordinator: RigCoordinator | null = null;
   #beep: StartBeep | null = null;
@@ -168,6 +171,13 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
     this.#d.board.on('change', onStatus);
     this.#offBoard = () => this.#d.board.off('change', onStatus);
     onStatus(this.#d.board.snapshot());
+    this.#opened = true;
+    this.emit('opened');
+  }
+
+  /** Whether open() completed and close() has not begun: commands can be carried out. */
+  get opened(): boolean {
+    return this.#opened;
   }
 
   /** Where a member's HTTP API is: the latest LAN beacon, else the configured peer. */
@@ -186,6 +196,9 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
    * member holds them, so the rig does not remember this node as recording.
    */
   async close(): Promise<void> {
+    this.#opened = false;
+    // The next open() publishes every manifest again (those changed while closed among them).
+    this.#lastState = null;
     this.#offBoard?.();
     this.#offBoard = null;
     const store = this.#store;

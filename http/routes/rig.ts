@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RigError } from '../../runtime/errors.js';
 import { ERROR_RESPONSES, HttpError } from '../errors.js';
 import { optionalBody } from '../zod.js';
 import { RigRecordingsResponse, RigViewResponse, SessionResponse, StartAllResponse, StopAllResponse } from '../responses.js';
@@ -30,6 +31,17 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
     if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
     return deps.rig;
   };
+  // A rig command that could not be carried out (the rig layer not open, no answer in time, the
+  // log refusing an append) is this node being unable to serve it now: a 503 with the rig's
+  // own code and reason, never a bare 500.
+  const command = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof RigError && !(err instanceof HttpError)) throw new HttpError(503, err.code, err.message);
+      throw err;
+    }
+  };
 
   app.get('/api/v1/rig', {
     schema: { summary: 'Every node of the rig, from the replicated view', tags: ['rig'], response: { 200: RigViewResponse, ...ERROR_RESPONSES } },
@@ -52,7 +64,7 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
     },
   }, async (req) => {
     const { sessionId } = req.params;
-    return { sessionId, meta: await rig().setSessionMeta(sessionId, req.body) };
+    return { sessionId, meta: await command(() => rig().setSessionMeta(sessionId, req.body)) };
   });
 
   app.post('/api/v1/rig/record/start', {
@@ -61,12 +73,12 @@ export const rigRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
     const { body } = req;
     const leadMs = body.leadMs ?? deps.config.current.rig.startLeadMs;
     const sessionId = body.sessionId ?? newSessionId(Date.now() + leadMs);
-    return rig().startAll(sessionId, leadMs);
+    return command(() => rig().startAll(sessionId, leadMs));
   });
 
   app.post('/api/v1/rig/record/stop', {
     schema: { summary: 'Stop every camera; answers per node', tags: ['rig'], body: optionalBody(z.strictObject({})), response: { 200: StopAllResponse, ...ERROR_RESPONSES } },
-  }, async () => rig().stopAll());
+  }, async () => command(() => rig().stopAll()));
 
   const relay = async (req: FastifyRequest, cameraId: string, path: string, method: 'GET' | 'POST', timeoutMs = 40_000) => {
     if (cameraId === deps.config.current.camera.id) return { local: true as const };
