@@ -46,6 +46,8 @@ export function demoConfig(i: number, o: Required<Pick<DemoOptions, 'nodes' | 'b
       discoveryPort: o.basePort + 200 + i,
       discoveryTargets: Array.from({ length: o.nodes }, (_, n) => n).filter((n) => n !== i).map((n) => `127.0.0.1:${o.basePort + 200 + n}`),
     },
+    // One machine, one clock: chrony's state says nothing about the demo rig, so its warning stays off the cards.
+    sync: { chrony: false },
     peers: Array.from({ length: o.nodes }, (_, n) => n)
       .filter((n) => n !== i)
       .map((n) => ({ cameraId: CAMERA_IDS[n]!, host: '127.0.0.1', port: dhtPort(n), httpPort: o.basePort + n })),

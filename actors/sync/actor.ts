@@ -153,13 +153,16 @@ export function syncActor(deps: SyncDeps): ActorDef<State, SyncMsg> {
           return state;
         }
         case 'chrony':
-          state.chrony = msg.status;
+          // A reading that was under way when sync.chrony was turned off is dropped.
+          state.chrony = deps.config().sync.chrony ? msg.status : null;
           state.chronyBusy = false;
           publish(state);
           return state;
         case 'tick': {
           const t = deps.now();
-          if (deps.chrony && !state.chronyBusy && t - state.chronyAt >= chronyMs) {
+          // sync.chrony off (a machine whose clock chrony does not keep): no reading, and no chrony warning.
+          if (!deps.config().sync.chrony) state.chrony = null;
+          else if (deps.chrony && !state.chronyBusy && t - state.chronyAt >= chronyMs) {
             // Read outside the mailbox: chronyc may take seconds, a start's conversion may not.
             state.chronyBusy = true;
             state.chronyAt = t;

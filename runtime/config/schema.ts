@@ -110,7 +110,9 @@ export const ConfigSchema = z.strictObject({
       .describe('Start-alls are timed on rig time (the median of the members\' clocks, measured over the rig connections); false: each node starts on its own clock (for rigs whose clocks chrony already disciplines, and for comparisons)'),
     gate: z.boolean().default(false)
       .describe('Refuse to start (SYNC_DRIFT) while a member\'s clock is further than thresholds.syncOffsetMs from rig time; a node whose offsets are unknown starts anyway, flagged SYNC_UNKNOWN'),
-  }).default({ rigTime: true, gate: false }),
+    chrony: z.boolean().default(true)
+      .describe('Read chronyd\'s state into status (sync.chrony) and warn when chronyd is missing or unsynchronised; false on a machine whose clock chrony does not keep (the demo on a laptop)'),
+  }).default({ rigTime: true, gate: false, chrony: true }),
   chrony: ChronySettingsSchema,
   peers: z.array(hostPort).default([]).describe('The other nodes of the rig'),
   battery: z.discriminatedUnion('provider', [

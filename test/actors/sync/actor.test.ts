@@ -31,7 +31,7 @@ function setup(t: ExecutionContext, chrony?: () => Promise<ChronyStatus>, rigClo
       dispatch(a.ref, { type: 'sample', peer, sample: sampleFrom(i, t1, t1 + 0.2 + offset, t1 + 0.25 + offset, clock) });
     }
   };
-  return { a, board, ask, burst, advance: (ms: number) => { clock += ms; }, now };
+  return { a, board, ask, burst, advance: (ms: number) => { clock += ms; }, now, cfg };
 }
 
 /** Polls (the actor's timers are unref'd, so nothing else keeps the test alive). */
@@ -116,6 +116,28 @@ test('chrony is read off the mailbox and shown; synchronised chrony is the fallb
   t.is(s.sync.offsetMs, -0.05);
   t.is(s.sync.chrony?.stratum, 9);
   t.regex(s.warnings.find((w) => w.code === 'SYNC_UNKNOWN')!.message, /relying on chrony alone/);
+});
+
+test('sync.chrony off (the demo): chronyd is not read, and its warning leaves the card', async (t) => {
+  let reads = 0;
+  const chrony = async (): Promise<ChronyStatus> => {
+    reads += 1;
+    return {
+      state: 'unavailable', synchronised: false, stratum: null, reference: null, offsetMs: null, estimatedErrorMs: null, leap: null,
+      sources: { total: 0, reachable: 0, selected: null }, warning: { code: 'CHRONY_NOT_RUNNING', message: 'chronyc could not talk to chronyd' },
+    };
+  };
+  const { board, cfg } = setup(t, chrony);
+  await until(() => board.snapshot().warnings.some((w) => w.code === 'CHRONY_NOT_RUNNING'));
+  cfg.sync.chrony = false;
+  await until(() => board.snapshot().sync.chrony === null && !board.snapshot().warnings.some((w) => w.code === 'CHRONY_NOT_RUNNING'), 'the chrony warning gone');
+  // Every tick publishes: five more of them, and not one read chronyd.
+  let ticks = 0;
+  const patch = board.patch.bind(board);
+  board.patch = (p) => { ticks += 1; patch(p); };
+  const after = reads;
+  await until(() => ticks >= 5, 'five more ticks');
+  t.is(reads, after, 'no reading while off');
 });
 
 test('a chrony reader that throws anyway is published as unreadable', async (t) => {
