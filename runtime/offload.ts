@@ -37,7 +37,7 @@ export interface OffloadSummary {
 
 /**
  * Pulls every finished recording of the rig to a laptop: `<to>/<sessionId>/<file>` plus its
- * manifest, and each session's QC report as `report.json`. Each node's files come straight from that node when the laptop reaches it, one
+ * manifest, and each take's QC report as `report.json` (`report_tN.json` for take N ≥ 2). Each node's files come straight from that node when the laptop reaches it, one
  * stream per node in parallel, through the --from node otherwise. Downloads resume from a
  * `.part` with HTTP Range and are hashed while written; a copy gets its final name only when
  * its SHA-256 equals the manifest's, and only then is the node told (so it may delete its
@@ -127,7 +127,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   display.close();
   // After the copies: the report then sees every manifest marked offloaded.
   const done = new Set([...summary.copied, ...summary.skipped]);
-  await saveSessionReports({ fetch: f, from: base, to: o.to, sessionIds: todo.filter((m) => done.has(m.file)).map((m) => m.sessionId), warn: (l) => display.log(l) });
+  await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
   display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
   return summary;
 }
