@@ -284,6 +284,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       start: (sessionId, startAt, o = {}) => query(ref, (replyTo: Ref<StartReply>) => ({
         type: 'start' as const, sessionId, startAt, replyTo,
         ...(o.startAtRig !== undefined ? { startAtRig: o.startAtRig } : {}), ...(o.onArmed ? { onArmed: o.onArmed } : {}),
+        ...(o.minTake !== undefined ? { minTake: o.minTake } : {}),
       }), Math.max(0, startAt - this.#now()) + 30_000),
       stop: async (reason) => { await query(ref, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason, replyTo }), 30_000); },
       current: () => {
