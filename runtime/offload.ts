@@ -50,7 +50,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const base = o.from.replace(/\/+$/, '');
   const out = o.out ?? (o.print ? { write: (s: string) => { for (const l of s.split('\n')) if (l) o.print!(l); }, isTTY: false } : process.stdout);
   const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now, columns: () => out.columns });
-  const list = await f(`${base}/api/v1/rig/recordings`);
+  const list = await f(`${base}/api/v1/rig/recordings`).catch((err: unknown) => {
+    // fetch says only "fetch failed"; the laptop's user needs the address and the cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is the laptop on the rig's Wi-Fi, and --from a node's address?`);
+  });
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
   const { recordings, sessions = {} } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown> };
   const todo = recordings.filter((m): m is RemoteManifest & { sha256: string } => !!m.sha256 && !m.inProgress && !m.deletedAt);

@@ -74,3 +74,10 @@ test('--node overrides are parsed, and a bad one is named', (t) => {
   t.deepEqual(parseNodeOverrides(['CAM_R=http://10.0.0.13:8080']), { CAM_R: 'http://10.0.0.13:8080' });
   t.deepEqual(parseNodeOverrides(['CAM_R:10.0.0.13']), { error: '--node "CAM_R:10.0.0.13": expected CAM_ID=http://host:port' });
 });
+
+test('a --from node that cannot be reached is named with the reason, not a bare "fetch failed"', async (t) => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const to = await tempDir(t, 'laptop-');
+  const err = await t.throwsAsync(offload({ from: closed, to, print: () => undefined }));
+  t.regex(err!.message, new RegExp(`^cannot reach ${closed.replaceAll('.', '\\.')} \\(.*ECONNREFUSED.*\\): is the laptop on the rig's Wi-Fi, and --from a node's address\\?$`));
+});
