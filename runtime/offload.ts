@@ -71,6 +71,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
 
   const one = async (m: RemoteManifest & { sha256: string }, src: NodeSource): Promise<void> => {
     const p = progress.get(m.file)!;
+    // The names come from the rig's log, which any member (or a damaged block) writes: each
+    // must be one plain name, or the copy would land beside --to instead of in it.
+    for (const [what, name] of [['session id', m.sessionId], ['file', m.file]] as const) {
+      if (!isPlainName(name)) throw new Error(`${what} ${JSON.stringify(name)} is not a plain name; not copied, nothing confirmed`);
+    }
     const dir = join(o.to, m.sessionId);
     await mkdir(dir, { recursive: true });
     const final = join(dir, m.file);
@@ -134,6 +139,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
   display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
   return summary;
+}
+
+/** One path segment: no separator, not `.` or `..`, no NUL. */
+export function isPlainName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 /** Confirms to the node itself when reachable, else through the relay. */

@@ -1,5 +1,8 @@
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { offload } from '../../runtime/offload.js';
 import { parseNodeOverrides } from '../../runtime/offload/sources.js';
@@ -80,4 +83,31 @@ test('a --from node that cannot be reached is named with the reason, not a bare 
   const to = await tempDir(t, 'laptop-');
   const err = await t.throwsAsync(offload({ from: closed, to, print: () => undefined }));
   t.regex(err!.message, new RegExp(`^cannot reach ${closed.replaceAll('.', '\\.')} \\(.*ECONNREFUSED.*\\): is the laptop on the rig's Wi-Fi, and --from a node's address\\?$`));
+});
+
+test('a manifest whose session id or file name is a path never makes the laptop write outside --to, nor confirm it', async (t) => {
+  const body = Buffer.from('not really a video');
+  const sha = createHash('sha256').update(body).digest('hex');
+  const bad = [
+    { file: '../escape.mp4', sessionId: 's1', cameraId: 'CAM_L' },
+    { file: 'a.mp4', sessionId: '..', cameraId: 'CAM_L' },
+    { file: 'sub/b.mp4', sessionId: 's1', cameraId: 'CAM_L' },
+  ].map((m) => ({ ...m, sha256: sha, sizeBytes: body.length, offloaded: false }));
+  const confirms: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/api/v1/rig/recordings') return void res.end(JSON.stringify({ recordings: bad }));
+    if (req.url === '/api/v1/rig') return void res.end(JSON.stringify({ nodes: [] }));
+    if (req.url?.includes('/confirm')) confirms.push(req.url);
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const root = await tempDir(t, 'laptop-');
+  const to = join(root, 'matches');
+  const r = await offload({ from: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, to, print: () => undefined });
+  t.deepEqual(r.copied, []);
+  t.deepEqual(r.failed.map((f) => f.file), bad.map((m) => m.file));
+  for (const f of r.failed) t.regex(f.reason, /not a plain name/);
+  t.deepEqual(confirms, []);
+  t.deepEqual((await readdir(root)).filter((n) => n !== 'matches'), [], 'nothing beside --to');
 });
