@@ -20,6 +20,7 @@ import type { TonePlayer } from '../recorder/tone.js';
 import { rigPort, fieldOrder } from './rig-port.js';
 import { CAMERA_IDS } from '../../runtime/cameras.js';
 import { disagreements, type Disagreement } from './disagreements.js';
+import type { SessionBeep } from './session-report.js';
 
 export interface RigNodeEntry {
   cameraId: string;
@@ -355,6 +356,13 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   /** Every node's notes the rig view holds, oldest first. */
   notes(): ReadonlyArray<RigNote> {
     return this.#store?.view.state.notes ?? [];
+  }
+
+  /** The start beeps of a session's start-alls, each with its command's rig instant. */
+  beeps(sessionId: string): SessionBeep[] {
+    return [...(this.#store?.view.state.commands.values() ?? [])].flatMap(({ beep: b, command }) => (b && b.sessionId === sessionId
+      ? [{ startAt: command?.startAt ?? null, cameraId: b.cameraId, atRig: b.atRig, rigTimeKnown: b.rigTimeKnown, durationMs: b.durationMs, frequencyHz: b.frequencyHz }]
+      : []));
   }
 
   /** Coalesces bursts of changes into one 'change' every 250 ms at most (for SSE). */

@@ -4,6 +4,7 @@ import type { NoteEvent, SessionMeta } from '../../store/events.js';
 import type { RigNote } from '../../store/view.js';
 import type { PeerMsg, PeerReply } from '../peer.js';
 import type { NodeResult, StartAllResult } from './coordinator.js';
+import type { SessionBeep } from './session-report.js';
 import type { Confirmation, RigApiView, RigLibrary, RigMembership, StopAllResult } from './membership.js';
 
 /**
@@ -25,6 +26,8 @@ export interface RigApi {
   /** Deletions and network changes into the rig log, and every node's as the view holds them. */
   note(event: NoteEvent): Promise<void>;
   notes(): ReadonlyArray<RigNote>;
+  /** The session's start beeps, from the rig log (for its QC report). */
+  beeps(sessionId: string): SessionBeep[];
   on(event: 'change', listener: (view: RigApiView) => void): unknown;
   off(event: 'change', listener: (view: RigApiView) => void): unknown;
 }
@@ -52,6 +55,7 @@ export function rigApi(peer: Ref<PeerMsg>, membership: RigMembership): RigApi {
     publishManifests: async () => { await ask<null>((replyTo) => ({ type: 'publish-manifests', replyTo })); },
     note: (event) => membership.note(event),
     notes: () => membership.notes(),
+    beeps: (sessionId) => membership.beeps(sessionId),
     on: (event, listener) => membership.on(event, listener),
     off: (event, listener) => membership.off(event, listener),
   };

@@ -231,3 +231,25 @@ test.serial('a start-all retried after one camera refused is one take on every c
   const take1 = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/final/report?take=1' })).json();
   t.deepEqual(take1.reasons.filter((r: any) => r.code === 'CAMERA_MISSING').map((r: any) => r.cameraIds), [['CAM_R']], 'the first attempt is reported as what it was: CAM_R missing');
 });
+
+test.serial('the start beep reaches the session report, so report.json tells the analyst which node beeped and when on rig time', async (t) => {
+  const rig = await startRig(t, { extra: { audio: { enabled: false, startBeep: true } } });
+  await converged(rig.nodes);
+  // A long lead: the beep is skipped when a member has not said it is armed by the instant,
+  // which on this shared test machine can take longer than the default 1.5 s.
+  const start = (await post(rig.nodes[2]!, '/api/v1/rig/record/start', { sessionId: 'beeped', leadMs: 6000 })).json();
+  t.deepEqual(start.results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+  // The beep event is appended at the instant; the report reads it from the rig log of any node.
+  const report = await waitFor(async () => {
+    const r = (await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/beeped/report' })).json();
+    return r.beep ? r : null;
+  }, 15_000).catch(async (err: unknown) => {
+    // Why not: the node that should have beeped says (START_BEEP_SKIPPED, START_BEEP_FAILED).
+    t.log(JSON.stringify((await rig.nodes[2]!.app.inject({ method: 'GET', url: '/api/v1/logs' })).json().entries));
+    throw err;
+  });
+  t.is(report.beep.cameraId, 'CAM_R', 'the issuer of the start-all beeps');
+  t.true(report.beep.atRig >= start.startAt - 1, `the beep (${report.beep.atRig}) is not before the start instant (${start.startAt})`);
+  t.is(report.beep.frequencyHz, 2000);
+  t.deepEqual((await post(rig.nodes[0]!, '/api/v1/rig/record/stop')).json().results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+});

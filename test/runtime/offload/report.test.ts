@@ -19,7 +19,7 @@ const manifest = (cameraId: string, take: number, over: Record<string, unknown> 
 });
 
 async function serve(t: ExecutionContext, manifests: Array<Record<string, unknown>>): Promise<string> {
-  const rig: ReportRig = { recordings: async () => manifests, snapshot: () => ({ nodes: ['CAM_L', 'CAM_C', 'CAM_R'].map((cameraId) => ({ cameraId })) }) };
+  const rig: ReportRig = { recordings: async () => manifests, snapshot: () => ({ nodes: ['CAM_L', 'CAM_C', 'CAM_R'].map((cameraId) => ({ cameraId })) }), beeps: () => [] };
   const app = Fastify();
   installZod(app);
   installErrorHandling(app);
