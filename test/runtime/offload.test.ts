@@ -76,6 +76,8 @@ test.serial('a real rig: each node direct in parallel, an unreachable one relaye
 test('--node overrides are parsed, and a bad one is named', (t) => {
   t.deepEqual(parseNodeOverrides(['CAM_R=http://10.0.0.13:8080']), { CAM_R: 'http://10.0.0.13:8080' });
   t.deepEqual(parseNodeOverrides(['CAM_R:10.0.0.13']), { error: '--node "CAM_R:10.0.0.13": expected CAM_ID=http://host:port' });
+  // A typo would otherwise be ignored in silence, and that node relayed or not reached at all.
+  t.deepEqual(parseNodeOverrides(['CAM_RR=http://10.0.0.13:8080']), { error: '--node "CAM_RR=http://10.0.0.13:8080": CAM_RR is not one of CAM_L, CAM_C, CAM_R' });
 });
 
 test('a --from node that cannot be reached is named with the reason, not a bare "fetch failed"', async (t) => {
