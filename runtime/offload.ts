@@ -31,6 +31,8 @@ interface RemoteManifest {
 
 export interface OffloadSummary {
   copied: string[]; skipped: string[]; failed: Array<{ file: string; reason: string }>;
+  /** Files the --from node could not read (manifests, session notes), as it listed them. */
+  unreadable: Array<{ file: string; error: string }>;
   /** How each copied file came: straight from its node, or relayed by --from. */
   via: Record<string, 'direct' | 'relay'>;
 }
@@ -56,12 +58,15 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
     throw new Error(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is the laptop on the rig's Wi-Fi, and --from a node's address?`);
   });
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
-  const { recordings, sessions = {} } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown> };
+  const { recordings, sessions = {}, unreadable = [] } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown>; unreadable?: Array<{ file: string; error: string }> };
+  // A manifest the node cannot read hides its video from this listing: say so, or the laptop
+  // reports "all copied" while a recording stays behind.
+  for (const u of unreadable) display.log(`WARNING ${base}: ${u.file} is unreadable (${u.error}); what it describes is not offloaded, check that node`);
   const todo = recordings.filter((m): m is RemoteManifest & { sha256: string } => !!m.sha256 && !m.inProgress && !m.deletedAt);
   const sources = await nodeSources({ fetch: f, from: base, cameraIds: [...new Set(todo.map((m) => m.cameraId))], ...(o.nodes ? { overrides: o.nodes } : {}) });
   for (const s of sources.values()) display.log(`${s.cameraId}: ${s.bases[0]!.via === 'direct' ? `direct from ${s.bases[0]!.base}` : `relayed through ${base}`}`);
 
-  const summary: OffloadSummary = { copied: [], skipped: [], failed: [], via: {} };
+  const summary: OffloadSummary = { copied: [], skipped: [], failed: [], unreadable, via: {} };
   const progress = new Map<string, FileProgress>(todo.map((m) => [m.file, {
     cameraId: m.cameraId, file: m.file, totalBytes: m.sizeBytes, doneBytes: 0, movedBytes: 0, startedAt: null, via: null, state: 'waiting',
   }]));
@@ -137,7 +142,7 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   // After the copies: the report then sees every manifest marked offloaded.
   const done = new Set([...summary.copied, ...summary.skipped]);
   await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
-  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
+  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}`);
   return summary;
 }
 

@@ -113,3 +113,18 @@ test('a manifest whose session id or file name is a path never makes the laptop 
   t.deepEqual(confirms, []);
   t.deepEqual((await readdir(root)).filter((n) => n !== 'matches'), [], 'nothing beside --to');
 });
+
+test('an unreadable manifest on the rig is a warning and is counted, not an offload that looks complete', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/api/v1/rig/recordings') return void res.end(JSON.stringify({ recordings: [], unreadable: [{ file: 'final_CAM_C.json', error: 'Unexpected end of JSON input' }] }));
+    res.end(JSON.stringify({ nodes: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const lines: string[] = [];
+  const from = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const r = await offload({ from, to: await tempDir(t, 'laptop-'), print: (l) => lines.push(l) });
+  t.deepEqual(r.unreadable, [{ file: 'final_CAM_C.json', error: 'Unexpected end of JSON input' }]);
+  t.true(lines.includes(`WARNING ${from}: final_CAM_C.json is unreadable (Unexpected end of JSON input); what it describes is not offloaded, check that node`), lines.join('\n'));
+  t.is(lines.at(-1), 'offload: 0 copied and verified, 0 already here, 0 failed, 1 unreadable on the rig (see the warnings)');
+});
