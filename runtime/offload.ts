@@ -31,13 +31,15 @@ interface RemoteManifest {
 
 export interface OffloadSummary {
   copied: string[]; skipped: string[]; failed: Array<{ file: string; reason: string }>;
+  /** Files the --from node could not read (manifests, session notes), as it listed them. */
+  unreadable: Array<{ file: string; error: string }>;
   /** How each copied file came: straight from its node, or relayed by --from. */
   via: Record<string, 'direct' | 'relay'>;
 }
 
 /**
  * Pulls every finished recording of the rig to a laptop: `<to>/<sessionId>/<file>` plus its
- * manifest, and each session's QC report as `report.json`. Each node's files come straight from that node when the laptop reaches it, one
+ * manifest, and each take's QC report as `report.json` (`report_tN.json` for take N ≥ 2). Each node's files come straight from that node when the laptop reaches it, one
  * stream per node in parallel, through the --from node otherwise. Downloads resume from a
  * `.part` with HTTP Range and are hashed while written; a copy gets its final name only when
  * its SHA-256 equals the manifest's, and only then is the node told (so it may delete its
@@ -50,14 +52,21 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const base = o.from.replace(/\/+$/, '');
   const out = o.out ?? (o.print ? { write: (s: string) => { for (const l of s.split('\n')) if (l) o.print!(l); }, isTTY: false } : process.stdout);
   const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now, columns: () => out.columns });
-  const list = await f(`${base}/api/v1/rig/recordings`);
+  const list = await f(`${base}/api/v1/rig/recordings`).catch((err: unknown) => {
+    // fetch says only "fetch failed"; the laptop's user needs the address and the cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is the laptop on the rig's Wi-Fi, and --from a node's address?`);
+  });
   if (!list.ok) throw new Error(`${base}: GET /api/v1/rig/recordings answered ${list.status}`);
-  const { recordings, sessions = {} } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown> };
+  const { recordings, sessions = {}, unreadable = [] } = await list.json() as { recordings: RemoteManifest[]; sessions?: Record<string, unknown>; unreadable?: Array<{ file: string; error: string }> };
+  // A manifest the node cannot read hides its video from this listing: say so, or the laptop
+  // reports "all copied" while a recording stays behind.
+  for (const u of unreadable) display.log(`WARNING ${base}: ${u.file} is unreadable (${u.error}); what it describes is not offloaded, check that node`);
   const todo = recordings.filter((m): m is RemoteManifest & { sha256: string } => !!m.sha256 && !m.inProgress && !m.deletedAt);
   const sources = await nodeSources({ fetch: f, from: base, cameraIds: [...new Set(todo.map((m) => m.cameraId))], ...(o.nodes ? { overrides: o.nodes } : {}) });
   for (const s of sources.values()) display.log(`${s.cameraId}: ${s.bases[0]!.via === 'direct' ? `direct from ${s.bases[0]!.base}` : `relayed through ${base}`}`);
 
-  const summary: OffloadSummary = { copied: [], skipped: [], failed: [], via: {} };
+  const summary: OffloadSummary = { copied: [], skipped: [], failed: [], unreadable, via: {} };
   const progress = new Map<string, FileProgress>(todo.map((m) => [m.file, {
     cameraId: m.cameraId, file: m.file, totalBytes: m.sizeBytes, doneBytes: 0, movedBytes: 0, startedAt: null, via: null, state: 'waiting',
   }]));
@@ -67,6 +76,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
 
   const one = async (m: RemoteManifest & { sha256: string }, src: NodeSource): Promise<void> => {
     const p = progress.get(m.file)!;
+    // The names come from the rig's log, which any member (or a damaged block) writes: each
+    // must be one plain name, or the copy would land beside --to instead of in it.
+    for (const [what, name] of [['session id', m.sessionId], ['file', m.file]] as const) {
+      if (!isPlainName(name)) throw new Error(`${what} ${JSON.stringify(name)} is not a plain name; not copied, nothing confirmed`);
+    }
     const dir = join(o.to, m.sessionId);
     await mkdir(dir, { recursive: true });
     const final = join(dir, m.file);
@@ -127,9 +141,14 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   display.close();
   // After the copies: the report then sees every manifest marked offloaded.
   const done = new Set([...summary.copied, ...summary.skipped]);
-  await saveSessionReports({ fetch: f, from: base, to: o.to, sessionIds: todo.filter((m) => done.has(m.file)).map((m) => m.sessionId), warn: (l) => display.log(l) });
-  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed`);
+  await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
+  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}`);
   return summary;
+}
+
+/** One path segment: no separator, not `.` or `..`, no NUL. */
+export function isPlainName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 /** Confirms to the node itself when reachable, else through the relay. */

@@ -41,8 +41,9 @@ export type RecorderMsg =
   /**
    * startAt is on this node's clock; startAtRig is the same instant on rig time when a start-all
    * set it (the manifest keeps both). onArmed: called once prepared and waiting for the instant.
+   * minTake: the rig's take number for a start-all (SessionOptions.minTake).
    */
-  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; replyTo: Ref<StartReply> }
+  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; minTake?: number; replyTo: Ref<StartReply> }
   | { type: 'fire' }
   | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
   | { type: 'ended'; session: RecordingSession; result: SessionResult }
@@ -109,7 +110,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
 
-  const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null): RecordingSession => {
+  const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null, minTake = 1): RecordingSession => {
     const cfg = deps.config();
     warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED');
     const session = new RecordingSession({
@@ -118,7 +119,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: cfg.video.codec,
       bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, softwareVersion,
       snapshot: state.snapshot, preset: cfg.video.preset, previewPath: previewPath(),
-      plannedDurationS: null, rigClock, startAtRig,
+      plannedDurationS: null, rigClock, startAtRig, minTake,
       live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
@@ -218,7 +219,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
           // A start for this node alone (POST /record/start) is on its own clock: its rig instant
           // is what rig time says of it now (the same when rig time is unknown).
           const startAtRig = msg.startAtRig ?? (rigClock.known ? rigClock.toRig(msg.startAt) : null);
-          const session = createSession(state, msg.sessionId, msg.startAt, startAtRig);
+          const session = createSession(state, msg.sessionId, msg.startAt, startAtRig, msg.minTake);
           if (msg.startAt - now() > 5) {
             // Armed: do all the preparation now, so the instant itself only spawns the encoder.
             try {

@@ -22,6 +22,11 @@ export interface SessionOptions extends RecordingSettings {
   startAt: number;
   /** The same instant on rig time (null: rig time unknown). */
   startAtRig?: number | null;
+  /**
+   * The lowest take number this recording may get (default 1): a start-all passes the rig's
+   * next take, so all cameras of one start-all share it even when this node has fewer takes.
+   */
+  minTake?: number;
   /** Rig time, read at the first frame and at stop for the manifest; absent: unknown. */
   rigClock?: RigClock | null;
   dataDir: string;

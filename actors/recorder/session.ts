@@ -117,7 +117,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
     this.startedAt = Math.max(deps.clock.now(), opts.startAt);
     this.fileName = recordingFileName(opts.sessionId, opts.cameraId, this.startedAt);
     await mkdir(opts.dataDir, { recursive: true });
-    this.takeValue = await nextTake(opts.dataDir, opts.sessionId, opts.cameraId);
+    this.takeValue = Math.max(await nextTake(opts.dataDir, opts.sessionId, opts.cameraId), opts.minTake ?? 1);
     // Off the start path: a start instant shared by the rig must not wait for this write.
     void takeReserve(opts.dataDir, opts.cameraId).then((failed) => { if (failed) this.tell('warning', failed); });
 

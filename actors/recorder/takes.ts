@@ -6,6 +6,8 @@ import { ManifestSchema, safeId, takeOfManifestName, type Manifest } from './man
  * Takes: a session id may be recorded more than once on a node (a restart after a false
  * start, a phone that reuses the id). Every take keeps its own manifest, numbered in the order
  * they were made (manifest.ts names them); the mp4 names already differ by their start time.
+ * A start-all numbers its take for the whole rig (coordinator.ts rigTake), so a node may skip
+ * numbers: its take 2 is the rig's second start even if it missed the first.
  */
 
 /** The `{SESSION}_{CAM}` prefix every manifest name of this session and camera starts with. */

@@ -23,15 +23,18 @@ export interface RigPort {
   onEvent(fn: (event: RigEvent, author: string, live: boolean) => void): () => void;
   /** Called whenever an answer may have changed without an event: a member connected or left. */
   onReachability(fn: () => void): () => void;
+  /** Every take of this session in the rig's manifests (any node's), with its rig start instant. */
+  takes(sessionId: string): Array<{ take: number; startAt: number | null }>;
 }
 
 export interface LocalRecorder {
   /**
    * Arms the recorder for `startAt` on this node's own clock (the coordinator converted the
    * rig's instant); `startAtRig` is that instant on rig time, for the manifest. onArmed is
-   * called once the recorder is prepared and waits for the instant.
+   * called once the recorder is prepared and waits for the instant. minTake: the lowest take
+   * number this recording may have (see rigTake).
    */
-  start(sessionId: string, startAt: number, opts?: { startAtRig?: number; onArmed?: () => void }): Promise<StartReply>;
+  start(sessionId: string, startAt: number, opts?: { startAtRig?: number; onArmed?: () => void; minTake?: number }): Promise<StartReply>;
   /** Cancels an armed start or stops a recording; resolves when done. */
   stop(reason: string): Promise<void>;
   /** The session this node is armed for or recording, if any. */
@@ -256,7 +259,8 @@ export class RigCoordinator {
     // Not awaited: the recorder answers after the first frame, and a competing command that
     // arrives meanwhile must still be able to re-arm it. The rig's instant becomes this node's
     // own with the offset measured now (rig-clock.ts).
-    void recorder.start(winner.sessionId, this.#clock.toLocal(winner.startAt), { startAtRig: winner.startAt, onArmed }).then(async (reply) => {
+    const minTake = rigTake(port.takes(winner.sessionId), winner.startAt);
+    void recorder.start(winner.sessionId, this.#clock.toLocal(winner.startAt), { startAtRig: winner.startAt, onArmed, minTake }).then(async (reply) => {
       if (!reply.ok && reply.code === 'START_CANCELLED') return; // re-armed for another winner
       if (reply.ok) await this.#ack(winner.commandId, true, undefined, reply.firstFrameAt, reply);
       else await this.#ack(winner.commandId, false, { code: reply.code, message: reply.message });
@@ -286,4 +290,16 @@ export class RigCoordinator {
       ...(reason ? { reason } : {}),
     });
   }
+}
+
+/**
+ * The take a start-all's recordings get: one past every take of the session the rig already
+ * holds on any node, so one start-all is one take number on every camera. Counted per node, a
+ * start-all retried after one camera refused (or after one camera's test recording under the
+ * same id) gave that camera take 1 and the others take 2, and the QC report and the laptop
+ * paired recordings of different starts. This start's own manifests (same rig instant, written
+ * by members that armed first) are not an earlier take.
+ */
+export function rigTake(takes: ReadonlyArray<{ take: number; startAt: number | null }>, startAt: number): number {
+  return 1 + takes.reduce((max, t) => (t.startAt === startAt ? max : Math.max(max, t.take)), 0);
 }

@@ -20,6 +20,7 @@ import type { TonePlayer } from '../recorder/tone.js';
 import { rigPort, fieldOrder } from './rig-port.js';
 import { CAMERA_IDS } from '../../runtime/cameras.js';
 import { disagreements, type Disagreement } from './disagreements.js';
+import type { SessionBeep } from './session-report.js';
 
 export interface RigNodeEntry {
   cameraId: string;
@@ -297,6 +298,7 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       start: (sessionId, startAt, o = {}) => query(ref, (replyTo: Ref<StartReply>) => ({
         type: 'start' as const, sessionId, startAt, replyTo,
         ...(o.startAtRig !== undefined ? { startAtRig: o.startAtRig } : {}), ...(o.onArmed ? { onArmed: o.onArmed } : {}),
+        ...(o.minTake !== undefined ? { minTake: o.minTake } : {}),
       }), Math.max(0, startAt - this.#now()) + 30_000),
       stop: async (reason) => { await query(ref, (replyTo: Ref<StopReply>) => ({ type: 'stop' as const, reason, replyTo }), 30_000); },
       current: () => {
@@ -367,6 +369,13 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
   /** Every node's notes the rig view holds, oldest first. */
   notes(): ReadonlyArray<RigNote> {
     return this.#store?.view.state.notes ?? [];
+  }
+
+  /** The start beeps of a session's start-alls, each with its command's rig instant. */
+  beeps(sessionId: string): SessionBeep[] {
+    return [...(this.#store?.view.state.commands.values() ?? [])].flatMap(({ beep: b, command }) => (b && b.sessionId === sessionId
+      ? [{ startAt: command?.startAt ?? null, cameraId: b.cameraId, atRig: b.atRig, rigTimeKnown: b.rigTimeKnown, durationMs: b.durationMs, frequencyHz: b.frequencyHz }]
+      : []));
   }
 
   /** Coalesces bursts of changes into one 'change' every 250 ms at most (for SSE). */

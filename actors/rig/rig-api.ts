@@ -5,6 +5,7 @@ import type { NoteEvent, SessionMeta } from '../../store/events.js';
 import type { RigNote } from '../../store/view.js';
 import type { PeerMsg, PeerReply } from '../peer.js';
 import type { NodeResult, StartAllResult } from './coordinator.js';
+import type { SessionBeep } from './session-report.js';
 import type { Confirmation, RigApiView, RigLibrary, RigMembership, RigMembershipEvents, StopAllResult } from './membership.js';
 
 /**
@@ -28,6 +29,8 @@ export interface RigApi {
   /** Deletions and network changes into the rig log, and every node's as the view holds them. */
   note(event: NoteEvent): Promise<void>;
   notes(): ReadonlyArray<RigNote>;
+  /** The session's start beeps, from the rig log (for its QC report). */
+  beeps(sessionId: string): SessionBeep[];
   on(event: 'change', listener: (view: RigApiView) => void): unknown;
   off(event: 'change', listener: (view: RigApiView) => void): unknown;
 }
@@ -56,7 +59,7 @@ export interface RigApiOptions {
  * time is RIG_TIMEOUT. Both are coded errors the HTTP layer answers as 503.
  */
 /** What the API reads from the membership (a RigMembership in a node, a fake in its unit test). */
-export type RigApiMembership = Pick<RigMembership, 'opened' | 'snapshot' | 'library' | 'recordings' | 'sessions' | 'sessionMeta' | 'httpAddress' | 'note' | 'notes'> & {
+export type RigApiMembership = Pick<RigMembership, 'opened' | 'snapshot' | 'library' | 'recordings' | 'sessions' | 'sessionMeta' | 'httpAddress' | 'note' | 'notes' | 'beeps'> & {
   on<K extends keyof RigMembershipEvents>(event: K, listener: (...args: RigMembershipEvents[K]) => void): unknown;
   off<K extends keyof RigMembershipEvents>(event: K, listener: (...args: RigMembershipEvents[K]) => void): unknown;
 };
@@ -114,6 +117,7 @@ export function rigApi(peer: Ref<PeerMsg>, membership: RigApiMembership, o: RigA
     publishManifests: () => announce<null>((replyTo) => ({ type: 'publish-manifests', replyTo }), 'this node\'s changed manifests'),
     note: (event) => membership.note(event),
     notes: () => membership.notes(),
+    beeps: (sessionId) => membership.beeps(sessionId),
     on: (event, listener) => membership.on(event, listener),
     off: (event, listener) => membership.off(event, listener),
   };

@@ -3,6 +3,7 @@ import type { AckEvent, ArmedEvent, RigEvent } from '../../store/events.js';
 import type { ReceivedEvent } from '../../store/view.js';
 import type { RigPort } from './coordinator.js';
 import { fieldOrder } from '../../runtime/cameras.js';
+import { takeOf } from './session-report.js';
 
 export { fieldOrder };
 
@@ -27,5 +28,7 @@ export function rigPort(store: RigStore, cameraId: string, expected: () => strin
       store.mesh.on('disconnect', listener);
       return () => { store.mesh.off('connect', listener); store.mesh.off('disconnect', listener); };
     },
+    takes: (sessionId) => [...store.view.state.nodes.values()].flatMap((n) => [...n.manifests.values()])
+      .flatMap(({ manifest: m }) => (m.sessionId === sessionId ? [{ take: takeOf(m), startAt: typeof m.startAt === 'number' ? m.startAt : null }] : [])),
   };
 }

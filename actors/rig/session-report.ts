@@ -45,13 +45,33 @@ export interface SessionReport {
   thresholdMs: number;
   cameras: CameraReport[];
   reasons: ReportReason[];
+  /**
+   * The start beep of this take's start-all (audio.startBeep), from the rig log: which node played
+   * it and when on rig time, to find it in the audio tracks; null when none was played.
+   */
+  beep: ReportBeep | null;
 }
+
+/** A start beep as the rig log holds it, with the rig instant of the start-all it belongs to. */
+export interface SessionBeep {
+  /** The start command's instant on rig time: the startAt of the take's manifests. */
+  startAt: number | null;
+  cameraId: string;
+  atRig: number;
+  rigTimeKnown: boolean;
+  durationMs: number;
+  frequencyHz: number;
+}
+
+export type ReportBeep = Omit<SessionBeep, 'startAt'>;
 
 export interface ReportOptions {
   /** config thresholds.syncOffsetMs: the start spread and the drift allowed. */
   thresholdMs: number;
   /** Report this take; default the session's latest. */
   take?: number;
+  /** The session's start beeps (the rig log's); the one whose start-all made this take is reported. */
+  beeps?: readonly SessionBeep[];
 }
 
 export type ReportOutcome =
@@ -171,5 +191,9 @@ export function sessionReport(sessionId: string, manifests: readonly Raw[], memb
 
   const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes);
   const verdict: Verdict = reasons.some((r) => r.level === 'fail') ? 'fail' : reasons.length ? 'warn' : 'ok';
-  return { ok: true, report: { sessionId, take, takes, verdict, spreadMs, thresholdMs: opts.thresholdMs, cameras: cams, reasons } };
+  // A take's recordings carry their start-all's instant (startAt, rig time); so does its beep.
+  const starts = new Set([...byCamera.values()].map((m) => num(m.startAt)));
+  const found = opts.beeps?.find((b) => b.startAt !== null && starts.has(b.startAt));
+  const beep = found ? { cameraId: found.cameraId, atRig: found.atRig, rigTimeKnown: found.rigTimeKnown, durationMs: found.durationMs, frequencyHz: found.frequencyHz } : null;
+  return { ok: true, report: { sessionId, take, takes, verdict, spreadMs, thresholdMs: opts.thresholdMs, cameras: cams, reasons, beep } };
 }

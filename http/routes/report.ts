@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../errors.js';
 import { SessionId } from './record.js';
-import { sessionReport } from '../../actors/rig/session-report.js';
+import { sessionReport, type SessionBeep } from '../../actors/rig/session-report.js';
 
 /** What the report needs of the rig: every node's manifests and the members of the rig view. */
 export interface ReportRig {
   recordings(): Promise<Array<Record<string, unknown>>>;
   snapshot(): { nodes: Array<{ cameraId: string }> };
+  /** The session's start beeps from the rig log. */
+  beeps(sessionId: string): SessionBeep[];
 }
 
 export interface ReportRouteDeps {
@@ -34,6 +36,8 @@ export const SessionReportSchema = z.object({
   verdict: z.enum(['ok', 'warn', 'fail']), spreadMs: z.number().nullable(), thresholdMs: z.number(),
   cameras: z.array(Camera),
   reasons: z.array(z.object({ code: z.string(), level: z.enum(['warn', 'fail']), message: z.string(), cameraIds: z.array(z.string()) })),
+  beep: z.object({ cameraId: z.string(), atRig: z.number(), rigTimeKnown: z.boolean(), durationMs: z.number(), frequencyHz: z.number() }).nullable()
+    .describe('The start beep of this take (audio.startBeep): which node played it and when on rig time; null when none'),
 });
 
 /** GET /api/v1/rig/sessions/:sessionId/report: the session's QC report from the replicated view. */
@@ -48,7 +52,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRouteDeps> = async (app, dep
     const { take } = req.query as z.infer<typeof Query>;
     if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
     const members = deps.rig.snapshot().nodes.map((n) => n.cameraId);
-    const r = sessionReport(sessionId, await deps.rig.recordings(), members, { thresholdMs: deps.thresholdMs(), ...(take ? { take } : {}) });
+    const r = sessionReport(sessionId, await deps.rig.recordings(), members, { thresholdMs: deps.thresholdMs(), beeps: deps.rig.beeps(sessionId), ...(take ? { take } : {}) });
     if (!r.ok) throw new HttpError(404, r.code, r.message, { field: r.code === 'TAKE_NOT_FOUND' ? 'take' : 'sessionId' });
     return r.report;
   });

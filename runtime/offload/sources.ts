@@ -1,3 +1,5 @@
+import { CAMERA_IDS, isCameraId } from '../cameras.js';
+
 /**
  * Where the laptop gets each node's files: straight from the node when the laptop can reach
  * it (one stream per node, so three nodes fill the laptop's link, not one node's), else
@@ -61,6 +63,7 @@ export function parseNodeOverrides(values: readonly string[]): Record<string, st
   for (const v of values) {
     const m = /^(CAM_[A-Z]+)=(https?:\/\/\S+)$/.exec(v);
     if (!m) return { error: `--node "${v}": expected CAM_ID=http://host:port` };
+    if (!isCameraId(m[1]!)) return { error: `--node "${v}": ${m[1]} is not one of ${CAMERA_IDS.join(', ')}` };
     out[m[1]!] = m[2]!;
   }
   return out;

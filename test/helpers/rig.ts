@@ -17,12 +17,19 @@ export interface RigFixture {
 }
 
 /** Three real nodes in this process: real HTTP, real UDP DHT and swarm on 127.0.0.1, real ffmpeg. */
-export async function startRig(t: ExecutionContext, opts: { secrets?: string[]; /** CAM_R moved: the others have its old DHT port, it has no peers configured. */ moved?: boolean } = {}): Promise<RigFixture> {
+export async function startRig(t: ExecutionContext, opts: {
+  secrets?: string[];
+  /** CAM_R moved: the others have its old DHT port, it has no peers configured. */
+  moved?: boolean;
+  /** More config for every node, top-level sections the rig itself does not set (e.g. audio). */
+  extra?: Record<string, unknown>;
+} = {}): Promise<RigFixture> {
   const http = await Promise.all(CAMS.map(() => freePort()));
   const dht = await Promise.all(CAMS.map(() => freeUdpPort()));
   const beacon = await Promise.all(CAMS.map(() => freeUdpPort()));
   const dirs = await Promise.all(CAMS.map(() => tempDir(t, 'rig-')));
   const configs = await Promise.all(CAMS.map((id, i) => writeTestConfig(dirs[i]!, {
+    ...opts.extra,
     camera: { id, position: id.toLowerCase(), source: 'synthetic' },
     http: { host: '127.0.0.1', port: http[i] },
     storage: { dataDir: join(dirs[i]!, 'data') },

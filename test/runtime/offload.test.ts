@@ -1,5 +1,8 @@
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { offload } from '../../runtime/offload.js';
 import { parseNodeOverrides } from '../../runtime/offload/sources.js';
@@ -73,4 +76,55 @@ test.serial('a real rig: each node direct in parallel, an unreachable one relaye
 test('--node overrides are parsed, and a bad one is named', (t) => {
   t.deepEqual(parseNodeOverrides(['CAM_R=http://10.0.0.13:8080']), { CAM_R: 'http://10.0.0.13:8080' });
   t.deepEqual(parseNodeOverrides(['CAM_R:10.0.0.13']), { error: '--node "CAM_R:10.0.0.13": expected CAM_ID=http://host:port' });
+  // A typo would otherwise be ignored in silence, and that node relayed or not reached at all.
+  t.deepEqual(parseNodeOverrides(['CAM_RR=http://10.0.0.13:8080']), { error: '--node "CAM_RR=http://10.0.0.13:8080": CAM_RR is not one of CAM_L, CAM_C, CAM_R' });
+});
+
+test('a --from node that cannot be reached is named with the reason, not a bare "fetch failed"', async (t) => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const to = await tempDir(t, 'laptop-');
+  const err = await t.throwsAsync(offload({ from: closed, to, print: () => undefined }));
+  t.regex(err!.message, new RegExp(`^cannot reach ${closed.replaceAll('.', '\\.')} \\(.*ECONNREFUSED.*\\): is the laptop on the rig's Wi-Fi, and --from a node's address\\?$`));
+});
+
+test('a manifest whose session id or file name is a path never makes the laptop write outside --to, nor confirm it', async (t) => {
+  const body = Buffer.from('not really a video');
+  const sha = createHash('sha256').update(body).digest('hex');
+  const bad = [
+    { file: '../escape.mp4', sessionId: 's1', cameraId: 'CAM_L' },
+    { file: 'a.mp4', sessionId: '..', cameraId: 'CAM_L' },
+    { file: 'sub/b.mp4', sessionId: 's1', cameraId: 'CAM_L' },
+  ].map((m) => ({ ...m, sha256: sha, sizeBytes: body.length, offloaded: false }));
+  const confirms: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/api/v1/rig/recordings') return void res.end(JSON.stringify({ recordings: bad }));
+    if (req.url === '/api/v1/rig') return void res.end(JSON.stringify({ nodes: [] }));
+    if (req.url?.includes('/confirm')) confirms.push(req.url);
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const root = await tempDir(t, 'laptop-');
+  const to = join(root, 'matches');
+  const r = await offload({ from: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, to, print: () => undefined });
+  t.deepEqual(r.copied, []);
+  t.deepEqual(r.failed.map((f) => f.file), bad.map((m) => m.file));
+  for (const f of r.failed) t.regex(f.reason, /not a plain name/);
+  t.deepEqual(confirms, []);
+  t.deepEqual((await readdir(root)).filter((n) => n !== 'matches'), [], 'nothing beside --to');
+});
+
+test('an unreadable manifest on the rig is a warning and is counted, not an offload that looks complete', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/api/v1/rig/recordings') return void res.end(JSON.stringify({ recordings: [], unreadable: [{ file: 'final_CAM_C.json', error: 'Unexpected end of JSON input' }] }));
+    res.end(JSON.stringify({ nodes: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const lines: string[] = [];
+  const from = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const r = await offload({ from, to: await tempDir(t, 'laptop-'), print: (l) => lines.push(l) });
+  t.deepEqual(r.unreadable, [{ file: 'final_CAM_C.json', error: 'Unexpected end of JSON input' }]);
+  t.true(lines.includes(`WARNING ${from}: final_CAM_C.json is unreadable (Unexpected end of JSON input); what it describes is not offloaded, check that node`), lines.join('\n'));
+  t.is(lines.at(-1), 'offload: 0 copied and verified, 0 already here, 0 failed, 1 unreadable on the rig (see the warnings)');
 });

@@ -26,8 +26,8 @@ test('take names: the first keeps the documented name, later ones are numbered, 
 });
 
 /** One short real recording of session S-TAKE; each take starts on its own second (the mp4 name's resolution). */
-async function recordTake(dir: string, startAt: number): Promise<RecordingSession> {
-  const session = new RecordingSession(sessionOptions(dir, { sessionId: 'S-TAKE', codec: 'h264', startAt }), sessionDeps());
+async function recordTake(dir: string, startAt: number, minTake?: number): Promise<RecordingSession> {
+  const session = new RecordingSession(sessionOptions(dir, { sessionId: 'S-TAKE', codec: 'h264', startAt, ...(minTake ? { minTake } : {}) }), sessionDeps());
   await session.start();
   await framesRecorded(session, 15);
   await session.stop();
@@ -86,4 +86,16 @@ test('recovery: a take whose manifest is missing gets the next free take, never 
   t.is(r!.manifestPath, join(dir, 'S-TAKE_CAM_L_t2.json'));
   t.is(r!.manifest!.take, 2);
   t.is(await readFile(first.manifestPath, 'utf8'), before1, 'the first take is untouched');
+});
+
+test('a start-all\'s take number for the rig: a node that missed take 1 records take 2 as take 2, and counts on from there', async (t) => {
+  const dir = await tempDir(t);
+  const rigTake2 = await recordTake(dir, Date.now(), 2);
+  t.is(rigTake2.take, 2);
+  t.is(rigTake2.manifestPath, join(dir, 'S-TAKE_CAM_L_t2.json'));
+  t.is(ManifestSchema.parse(JSON.parse(await readFile(rigTake2.manifestPath, 'utf8'))).take, 2);
+  // A lower rig take never reuses a number this node already has.
+  const next = await recordTake(dir, Math.ceil((Date.now() + 1) / 1000) * 1000, 1);
+  t.is(next.take, 3);
+  t.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.json')).sort(), ['S-TAKE_CAM_L_t2.json', 'S-TAKE_CAM_L_t3.json']);
 });

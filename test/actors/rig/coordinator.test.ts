@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RigCoordinator, ownClock, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
+import { RigCoordinator, ownClock, rigTake, type LocalRecorder, type RigPort } from '../../../actors/rig/coordinator.js';
 import type { StartReply } from '../../../actors/recorder/actor.js';
 import type { AckEvent, ArmedEvent, CommandEvent, RigEvent } from '../../../store/events.js';
 import { until } from '../../helpers/net.js';
@@ -18,6 +18,8 @@ class FakeLog {
   readonly cut = new Set<string>();
   /** Events held back from a cut-off member, delivered when it is healed. */
   readonly held: Array<{ to: string; event: RigEvent; author: string }> = [];
+  /** The rig's manifests, as far as takes go. */
+  readonly manifests: Array<{ sessionId: string; take: number; startAt: number | null }> = [];
 
   port(cameraId: string, members: string[]): RigPort {
     return {
@@ -37,6 +39,7 @@ class FakeLog {
         this.reachability.add(fn);
         return () => { this.reachability.delete(fn); };
       },
+      takes: (sessionId) => this.manifests.filter((m) => m.sessionId === sessionId),
     };
   }
 
@@ -76,7 +79,10 @@ class FakeLog {
 class FakeRecorder implements LocalRecorder {
   session: { sessionId: string; phase: string } | null = null;
   stops: string[] = [];
-  async start(sessionId: string, startAt: number): Promise<StartReply> {
+  /** The take number each start asked for at least. */
+  minTakes: Array<number | undefined> = [];
+  async start(sessionId: string, startAt: number, opts: { minTake?: number } = {}): Promise<StartReply> {
+    this.minTakes.push(opts.minTake);
     this.session = { sessionId, phase: 'armed' };
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
     if (this.session?.sessionId !== sessionId) return { ok: false, code: 'START_CANCELLED', message: 'cancelled', reasons: [] };
@@ -276,4 +282,21 @@ test('rig time: concurrent start-alls from nodes with skewed clocks resolve to o
   t.is(a.sessionId, b.sessionId);
   t.is(a.commandId, b.commandId);
   t.deepEqual(a.results.map((x) => x.result), ['ok', 'ok', 'ok']);
+});
+
+test('rigTake: one past every take the rig holds on any node; this start\'s own manifests do not count', (t) => {
+  t.is(rigTake([], 5000), 1);
+  t.is(rigTake([{ take: 1, startAt: 1000 }], 5000), 2, 'a take another camera made, even if this one has none');
+  t.is(rigTake([{ take: 1, startAt: 1000 }, { take: 3, startAt: 2000 }, { take: 4, startAt: 5000 }], 5000), 4, 'take 4 is this start\'s own (armed first elsewhere)');
+  t.is(rigTake([{ take: 2, startAt: null }], 5000), 3, 'a manifest without a start instant is an earlier take');
+});
+
+test('a start-all retried after one camera refused: every camera records it as the same take', async (t) => {
+  const { log, nodes, close } = rig();
+  t.teardown(close);
+  // The first attempt: CAM_L and CAM_C recorded take 1 of "final", CAM_R refused (its manifests have none).
+  log.manifests.push({ sessionId: 'final', take: 1, startAt: 1000 }, { sessionId: 'final', take: 1, startAt: 1000 }, { sessionId: 'other', take: 7, startAt: 900 });
+  const start = await nodes[2]!.c.startAll({ sessionId: 'final', leadMs: 100 });
+  t.deepEqual(start.results.map((r) => r.result), ['ok', 'ok', 'ok']);
+  t.deepEqual(nodes.map((n) => n.recorder.minTakes), [[2], [2], [2]], 'CAM_R\'s first recording of the session is the rig\'s take 2');
 });

@@ -48,6 +48,7 @@ class FakeMembership extends EventEmitter<RigMembershipEvents> implements PeerMe
   httpAddress(): null { return null; }
   async note(): Promise<void> {}
   notes(): [] { return []; }
+  beeps(): [] { return []; }
 }
 
 function setup(t: ExecutionContext, o: Partial<RigApiOptions> = {}) {

@@ -203,3 +203,53 @@ test.serial('shut down all from one node: every node stops, this one last', asyn
   const reasons = await Promise.all(rig.nodes.map((n) => Promise.race([n.closed, new Promise((res) => setTimeout(() => res('still running'), 15_000))])));
   t.deepEqual(reasons, ['shutdown requested over HTTP', 'rig shutdown requested over HTTP', 'shutdown requested over HTTP']);
 });
+
+test.serial('a start-all retried after one camera refused is one take on every camera: the report and the laptop pair the right files', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const [camL, camC, camR] = rig.nodes as [RunningNode, RunningNode, RunningNode];
+  // CAM_R is busy with a test recording: the first start-all of "final" goes ahead without it.
+  t.is((await post(camR, '/api/v1/record/start', { sessionId: 'busy' })).statusCode, 200);
+  const first = (await post(camC, '/api/v1/rig/record/start', { sessionId: 'final' })).json();
+  t.deepEqual(first.results.map((x: any) => [x.cameraId, x.result, x.code]), [['CAM_L', 'ok', undefined], ['CAM_C', 'ok', undefined], ['CAM_R', 'refused', 'ALREADY_RECORDING']]);
+  t.deepEqual((await post(camC, '/api/v1/rig/record/stop')).json().results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+  t.is(camR.board.snapshot().state, 'idle', 'stop-all stopped the test recording too');
+  // The operator starts "final" again, all three this time.
+  const retry = (await post(camL, '/api/v1/rig/record/start', { sessionId: 'final' })).json();
+  t.deepEqual(retry.results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+  t.deepEqual((await post(camC, '/api/v1/rig/record/stop')).json().results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+
+  const ofRetry = await waitFor(async () => {
+    const all = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+      .filter((m: any) => m.sessionId === 'final' && m.startAt === retry.startAt && m.sha256 && !m.inProgress);
+    return all.length === 3 ? all : null;
+  }, 15_000);
+  t.deepEqual(ofRetry.map((m: any) => [m.cameraId, m.take]).sort(), [['CAM_C', 2], ['CAM_L', 2], ['CAM_R', 2]], 'one start-all, one take number');
+  const report = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/final/report?take=2' })).json();
+  t.deepEqual(report.cameras.map((c: any) => [c.cameraId, c.missing]), [['CAM_L', false], ['CAM_C', false], ['CAM_R', false]], JSON.stringify(report.reasons));
+  t.false(report.reasons.some((r: any) => r.code === 'CAMERA_MISSING'), JSON.stringify(report.reasons));
+  const take1 = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/final/report?take=1' })).json();
+  t.deepEqual(take1.reasons.filter((r: any) => r.code === 'CAMERA_MISSING').map((r: any) => r.cameraIds), [['CAM_R']], 'the first attempt is reported as what it was: CAM_R missing');
+});
+
+test.serial('the start beep reaches the session report, so report.json tells the analyst which node beeped and when on rig time', async (t) => {
+  const rig = await startRig(t, { extra: { audio: { enabled: false, startBeep: true } } });
+  await converged(rig.nodes);
+  // A long lead: the beep is skipped when a member has not said it is armed by the instant,
+  // which on this shared test machine can take longer than the default 1.5 s.
+  const start = (await post(rig.nodes[2]!, '/api/v1/rig/record/start', { sessionId: 'beeped', leadMs: 6000 })).json();
+  t.deepEqual(start.results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+  // The beep event is appended at the instant; the report reads it from the rig log of any node.
+  const report = await waitFor(async () => {
+    const r = (await rig.nodes[0]!.app.inject({ method: 'GET', url: '/api/v1/rig/sessions/beeped/report' })).json();
+    return r.beep ? r : null;
+  }, 15_000).catch(async (err: unknown) => {
+    // Why not: the node that should have beeped says (START_BEEP_SKIPPED, START_BEEP_FAILED).
+    t.log(JSON.stringify((await rig.nodes[2]!.app.inject({ method: 'GET', url: '/api/v1/logs' })).json().entries));
+    throw err;
+  });
+  t.is(report.beep.cameraId, 'CAM_R', 'the issuer of the start-all beeps');
+  t.true(report.beep.atRig >= start.startAt - 1, `the beep (${report.beep.atRig}) is not before the start instant (${start.startAt})`);
+  t.is(report.beep.frequencyHz, 2000);
+  t.deepEqual((await post(rig.nodes[0]!, '/api/v1/rig/record/stop')).json().results.map((x: any) => x.result), ['ok', 'ok', 'ok']);
+});

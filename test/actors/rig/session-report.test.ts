@@ -192,3 +192,16 @@ test('takeOf: 1 without a take or with a nonsense one', (t) => {
   t.is(takeOf({ take: 2.5 }), 1);
   t.is(takeOf({ take: 3 }), 3);
 });
+
+test('the start beep reported is the one of this take\'s start-all (matched by its rig instant); none: null', (t) => {
+  const T1 = T0 + 600_000;
+  const beeps = [
+    { startAt: T0, cameraId: 'CAM_L', atRig: T0 + 0.4, rigTimeKnown: true, durationMs: 150, frequencyHz: 2000 },
+    { startAt: T1, cameraId: 'CAM_R', atRig: T1 + 0.6, rigTimeKnown: true, durationMs: 150, frequencyHz: 2000 },
+  ];
+  const takes = [...full(), ...MEMBERS.map((id) => manifest(id, { file: `s1_${id}_2.mp4`, take: 2, startAt: T1, firstFrameAtRig: T1 + 1 }))];
+  t.deepEqual(report(t, 's1', takes, MEMBERS, { thresholdMs: 5, take: 1, beeps }).beep, { cameraId: 'CAM_L', atRig: T0 + 0.4, rigTimeKnown: true, durationMs: 150, frequencyHz: 2000 });
+  t.is(report(t, 's1', takes, MEMBERS, { thresholdMs: 5, take: 2, beeps }).beep?.cameraId, 'CAM_R');
+  t.is(report(t, 's1', takes, MEMBERS, { thresholdMs: 5, take: 2, beeps: beeps.slice(0, 1) }).beep, null, 'take 2 had no beep');
+  t.is(report(t, 's1', full(), MEMBERS, { thresholdMs: 5 }).beep, null, 'no beeps given');
+});

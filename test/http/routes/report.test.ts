@@ -24,9 +24,10 @@ async function plugin(t: Parameters<typeof testApp>[0], rig: ReportRig | undefin
   return app;
 }
 
-const rigOf = (manifests: Array<Record<string, unknown>>, members = ['CAM_L', 'CAM_C', 'CAM_R']): ReportRig => ({
+const rigOf = (manifests: Array<Record<string, unknown>>, members = ['CAM_L', 'CAM_C', 'CAM_R'], beeps: ReturnType<ReportRig['beeps']> = []): ReportRig => ({
   recordings: async () => manifests,
   snapshot: () => ({ nodes: members.map((cameraId) => ({ cameraId })) }),
+  beeps: (sessionId) => (sessionId === 'match-1' ? beeps : []),
 });
 
 test('a session\'s report: 200 in the documented shape, cameras in field order, the verdict and its reasons', async (t) => {
@@ -93,4 +94,13 @@ test('on the node\'s app: registered, and 503 NOT_AVAILABLE without the rig view
   const r = await app.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report', headers: { host: 'localhost' } });
   t.is(r.statusCode, 503);
   t.is(r.json().error.code, 'NOT_AVAILABLE');
+});
+
+test('the take\'s start beep is in the report (which node, when on rig time), so the laptop\'s report.json has it', async (t) => {
+  const beep = { startAt: T0, cameraId: 'CAM_C', atRig: T0 + 0.7, rigTimeKnown: true, durationMs: 150, frequencyHz: 2000 };
+  const app = await plugin(t, rigOf([manifest('CAM_L'), manifest('CAM_C'), manifest('CAM_R')], undefined, [beep]));
+  const body = SessionReportSchema.parse((await app.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json());
+  t.deepEqual(body.beep, { cameraId: 'CAM_C', atRig: T0 + 0.7, rigTimeKnown: true, durationMs: 150, frequencyHz: 2000 });
+  const none = await plugin(t, rigOf([manifest('CAM_L'), manifest('CAM_C'), manifest('CAM_R')]));
+  t.is((await none.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json().beep, null, 'no beep played: null, not absent');
 });
