@@ -56,6 +56,12 @@ export interface EncodeSpec extends RecordingSettings {
   tune?: string | null;
   ffmpegPath?: string;
   rpicamPath?: string;
+  /**
+   * When the first video frame is taken (epoch ms, the node's wall clock: the shutter instant).
+   * With a paused camera (rpicam) and a microphone, the audio is placed on the video's time line
+   * by it: see the rpicam case below.
+   */
+  audioZeroAt?: number;
 }
 
 export interface Argv {
@@ -119,6 +125,7 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   const shutter = shutterOf(spec.source.kind);
   let filter: string[] = [];
   let videoMap = '0:v';
+  let audioTimeline: string[] = [];
 
   switch (spec.source.kind) {
     case 'synthetic':
@@ -153,7 +160,19 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
       stdinCommands = false;
       // Raw frames carry no timestamps; -r numbers them at the nominal rate.
       inputs.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', size, '-r', fps, '-i', 'pipe:0');
-      if (spec.audio) inputs.push('-f', 'alsa', '-i', spec.source.audioDevice ?? 'default');
+      if (spec.audio) {
+        // ffmpeg starts each input at 0, but the two do not start together: the video's first
+        // frame is the shutter, and the microphone opens only once the video input has been
+        // probed, ~0.1 s later (measured), so the sound would play early against the picture.
+        // ALSA timestamps are wall-clock time; shifted by the shutter instant (-itsoffset, with
+        // -copyts so nothing re-zeroes them) they land on the video's time line, and aresample
+        // pads the gap before the microphone opened with silence from 0.
+        // thread_queue_size: the microphone is read while the video input still waits.
+        if (spec.audioZeroAt !== undefined) audioTimeline = ['-af', 'aresample=async=1:first_pts=0'];
+        inputs.push('-thread_queue_size', '1024',
+          ...(spec.audioZeroAt !== undefined ? ['-itsoffset', `-${(spec.audioZeroAt / 1000).toFixed(6)}`] : []),
+          '-f', 'alsa', '-i', spec.source.audioDevice ?? 'default');
+      }
       break;
     case 'v4l2': {
       const fmt = spec.source.v4l2InputFormat ?? 'yuyv422';
@@ -168,16 +187,20 @@ export function buildEncoderCommand(spec: EncodeSpec): EncoderCommand {
   }
 
   const video = copy ? ['-c:v', 'copy'] : videoEncoderArgs(spec, codec);
-  const audio = spec.audio ? ['-map', '1:a', '-c:a', 'aac', '-b:a', '128k'] : [];
+  const audio = spec.audio ? ['-map', '1:a', ...audioTimeline, '-c:a', 'aac', '-b:a', '128k'] : [];
   const args = [
     '-hide_banner', '-nostats', '-loglevel', 'warning',
+    ...(audioTimeline.length ? ['-copyts'] : []),
     ...inputs,
     ...filter,
     '-map', videoMap,
     ...video,
     ...(codec === 'h265' ? ['-tag:v', 'hvc1'] : []), // hvc1 is what QuickTime/Safari accept
     ...audio,
-    ...(shutter === 'ticks' && spec.audio ? ['-shortest'] : []),
+    // A microphone never ends: the file ends with the video. The synthetic tone is unpaced, and
+    // rpicam's recording ends when rpicam-vid stops (EOF); without this ffmpeg records sound
+    // alone until it is killed.
+    ...(shutter !== null && spec.audio ? ['-shortest'] : []),
     ...MP4_FRAGMENTED,
     'pipe:1',
     // Machine-readable key=value blocks on stderr, twice a second; -nostats keeps the human

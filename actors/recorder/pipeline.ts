@@ -67,6 +67,8 @@ export class Pipeline {
       ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
       ...ffmpegPath,
       ...(deps.rpicamPath ? { rpicamPath: deps.rpicamPath } : {}),
+      // The shutter opens at startAt, or at once for a pipeline launched after it (a fallback).
+      audioZeroAt: Math.max(opts.startAt, deps.clock.now()),
     });
     this.codec = this.cmd.codec;
     this.preview = opts.previewPath

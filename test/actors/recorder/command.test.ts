@@ -87,6 +87,23 @@ test('rpicam: rpicam-vid yuv420 to stdout piped into a rawvideo ffmpeg; stop is 
   t.is(after(a, '-i'), 'pipe:0');
   t.is(after(a, '-i', a.indexOf('pipe:0') + 1), 'hw:2,0');
   t.false(cmd.stdinCommands);
+  t.true(a.includes('-shortest'), 'the file ends with the camera: a microphone never ends');
+  t.false(a.includes('-copyts'), 'without the shutter instant, nothing to place the sound by');
+});
+
+test('rpicam with a microphone and the shutter instant: the sound is placed on the video\'s time line by wall-clock time', (t) => {
+  const zero = 1_796_177_534_947.037;
+  const a = buildEncoderCommand({ ...base, source: { kind: 'rpicam', audioDevice: 'hw:2,0' }, codec: 'h264', audio: true, audioZeroAt: zero }).ffmpeg.args;
+  t.true(a.includes('-copyts'), 'ALSA\'s wall-clock timestamps are kept, not re-zeroed per input');
+  const alsa = a.indexOf('alsa');
+  t.is(after(a, '-itsoffset'), '-1796177534.947037', 'shifted by the shutter instant, in seconds');
+  t.true(a.indexOf('-itsoffset') < alsa && a.indexOf('-itsoffset') > a.indexOf('pipe:0'), 'on the microphone input only');
+  t.is(after(a, '-af'), 'aresample=async=1:first_pts=0', 'the time before the microphone opened is silence from 0');
+  t.is(after(a, '-thread_queue_size'), '1024');
+  // The synthetic tone and V4L2 are unchanged.
+  const synth = buildEncoderCommand({ ...base, source: { kind: 'synthetic' }, codec: 'h264', audio: true, audioZeroAt: zero }).ffmpeg.args;
+  t.false(synth.includes('-copyts'));
+  t.false(synth.includes('-itsoffset'));
 });
 
 test('v4l2: raw formats are encoded; h264/hevc cameras are copied with no encoder', (t) => {

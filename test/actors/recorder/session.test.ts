@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
+import { execa, execaSync } from 'execa';
 import { staticEncoderList } from '../../../actors/recorder/encoders.js';
 import { ManifestSchema } from '../../../actors/recorder/manifest.js';
 import { decodeErrors, probeMedia } from '../../../actors/recorder/probe.js';
@@ -223,6 +224,37 @@ test.serial('armed rpicam start: the camera is started paused and records from t
   t.false(manifest.incomplete, JSON.stringify(manifest.errors));
   const info = await probeMedia(execaRunner, filePath);
   t.true(info.durationS! >= 1.9 && Math.abs(info.durationS! - manifest.durationS) < 0.5, `probed ${info.durationS}, manifest ${manifest.durationS}`);
+});
+
+// ALSA's own "null" PCM (alsa-lib's default configuration) is a real capture device for ffmpeg's
+// ALSA demuxer, paced in real time: a microphone on a machine without a sound card.
+// (Synchronous: every test of a file is declared before any runs.)
+const alsaNull = execaSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'alsa', '-i', 'null', '-t', '0.2', '-f', 'null', '-'], { reject: false });
+if (alsaNull.exitCode !== 0) console.log(`skipping the rpicam microphone test: ffmpeg cannot capture from ALSA's null device (${alsaNull.stderr.trim().split('\n').at(-1)})`);
+
+(alsaNull.exitCode === 0 ? test.serial : test.skip)('rpicam with a microphone: the file ends with the camera (ffmpeg is not left recording sound alone) and both tracks start at the first frame', async (t) => {
+  const dir = await tempDir(t);
+  const startAt = Date.now() + 4000;
+  const session = new RecordingSession(
+    sessionOptions(dir, { source: { kind: 'rpicam', audioDevice: 'null' }, codec: 'h264', audio: true, startAt, stopGraceMs: 10_000 }),
+    sessionDeps({ rpicamPath: fixture('fake-rpicam.sh') }),
+  );
+  t.teardown(() => session.close('test end').then(() => undefined, () => undefined));
+  await session.prepare();
+  await session.start();
+  await framesRecorded(session, 60);
+  const { manifest, filePath } = await session.stop();
+  t.false(manifest.incomplete, JSON.stringify(manifest.errors));
+  const probe = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time,duration', '-of', 'json', filePath]);
+  const streams = (JSON.parse(probe.stdout) as { streams: Array<{ codec_type: string; start_time: string; duration: string }> }).streams;
+  const video = streams.find((x) => x.codec_type === 'video')!;
+  const audio = streams.find((x) => x.codec_type === 'audio')!;
+  t.truthy(audio, 'an audio track');
+  // Before: the camera's EOF left ffmpeg recording the microphone until the stop grace killed it,
+  // so the sound ran ~10 s past the picture.
+  t.true(Math.abs(Number(audio.duration) - Number(video.duration)) < 0.2, `audio ${audio.duration} s, video ${video.duration} s`);
+  t.is(Number(audio.start_time), 0);
+  t.is(Number(video.start_time), 0);
 });
 
 /**
