@@ -148,3 +148,18 @@ test('the settings patch holds only what changed, with numbers as numbers and bl
   t.deepEqual(m.configPatch({ 'video.bitrateMbps': 'fast' }, current), { video: { bitrateMbps: 'fast' } }, 'the server judges what is not a number');
   t.deepEqual(m.configPatch({ 'network.wpa2Key': 'new-passphrase' }, current), { network: { wpa2Key: 'new-passphrase' } });
 });
+
+test('a card lists why its recording stopped: the recorder error comes first, beside the node\'s warnings', (t) => {
+  const chrony = { code: 'CHRONY_NOT_RUNNING', message: 'chronyc could not talk to chronyd' };
+  const error = { code: 'ENCODER_EXITED', message: 'encoder killed by SIGKILL' };
+  t.deepEqual(m.cardWarnings({ state: 'error', recording: { error }, warnings: [chrony] }),
+    [{ code: 'ENCODER_EXITED', message: 'Recording stopped: encoder killed by SIGKILL' }, chrony]);
+  // The same code already among the warnings is not listed twice.
+  t.deepEqual(m.cardWarnings({ state: 'error', recording: { error: { code: 'DISK_FULL', message: 'disk full' } }, warnings: [{ code: 'DISK_FULL', message: 'disk full' }] }),
+    [{ code: 'DISK_FULL', message: 'disk full' }]);
+  // An error reported while the recording goes on is not called a stop.
+  t.deepEqual(m.cardWarnings({ state: 'recording', recording: { error: { code: 'PREVIEW_DROPPED', message: 'preview ffmpeg exited' } }, warnings: [] }),
+    [{ code: 'PREVIEW_DROPPED', message: 'preview ffmpeg exited' }]);
+  t.deepEqual(m.cardWarnings({ state: 'idle', recording: { error: null }, warnings: [chrony] }), [chrony]);
+  t.deepEqual(m.cardWarnings(null), []);
+});

@@ -57,6 +57,18 @@ export function encoderLine(e) {
 }
 
 /**
+ * What a card lists under its facts: the node's warnings, and first the recorder's own error
+ * (status.recording.error), without which a card in ERROR would not say why it stopped.
+ */
+export function cardWarnings(s) {
+  const warnings = s?.warnings ?? [];
+  const err = s?.recording?.error;
+  if (!err || warnings.some((w) => w.code === err.code)) return warnings;
+  const message = s.state === 'error' ? `Recording stopped: ${err.message}` : err.message;
+  return [{ code: err.code, message }, ...warnings];
+}
+
+/**
  * This node's clock against the rig reference, with its error bound and where it came from.
  * An unmeasured offset (a node alone, or just booted) says "unknown": never a made-up 0.
  */
