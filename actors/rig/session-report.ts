@@ -116,7 +116,8 @@ function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: 
   add('CAMERA_MISSING', 'fail', missing, `no recording of take ${take} from ${list(missing)}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}`);
   const noFrames = present.filter((c) => c.firstFrameAt === null && !c.inProgress).map((c) => c.cameraId);
   add('NO_FRAMES', 'fail', noFrames, `no frame captured by ${list(noFrames)}`);
-  const incomplete = present.filter((c) => c.incomplete).map((c) => c.cameraId);
+  // A running take's manifest says incomplete until its end: that is IN_PROGRESS below, not a fault.
+  const incomplete = present.filter((c) => c.incomplete && !c.inProgress).map((c) => c.cameraId);
   add('INCOMPLETE', 'fail', incomplete, `the file of ${list(incomplete)} is incomplete (recovered after an abnormal stop)`);
   if (spreadMs !== null && spreadMs > thresholdMs) {
     const late = present.filter((c) => c.startOffsetMs !== null && c.startOffsetMs > thresholdMs).map((c) => c.cameraId);
