@@ -497,6 +497,9 @@ test.serial('an encoder killed mid-recording: the card says ERROR and why, in th
 
 test.serial('a killed node\'s card turns stale and the rig disagreement is shown', async (t) => {
   const b = await open(t);
+  // Killed while recording (the case that matters): its last known state is REC.
+  t.is((await fetch(`${demo.url('CAM_L')}/api/v1/record/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 200);
+  await b.page.waitForFunction(() => /^1 of 3 recording/.test(document.querySelector('#rig-summary')?.textContent ?? ''), undefined, { timeout: 10_000 });
   const pid = await demo.nodePid('CAM_L');
   t.truthy(pid, 'found CAM_L\'s process');
   const killedAt = Date.now();
@@ -507,7 +510,8 @@ test.serial('a killed node\'s card turns stale and the rig disagreement is shown
   t.regex(await l.locator('.stale-banner').innerText(), /UNREACHABLE|STALE/);
   t.is(await l.locator('[data-f="state"]').innerText(), 'STALE');
   t.is(await b.page.locator('#strip .chip[data-camera="CAM_L"]').getAttribute('data-stale'), 'true');
-  t.regex(await b.page.locator('#rig-summary').innerText(), /1 not reachable/);
+  // A node nobody hears from is not counted as recording (it said "1 of 3 recording" here).
+  t.regex(await b.page.locator('#rig-summary').innerText(), /^0 of 3 recording · 1 not reachable/);
   t.regex(await b.page.locator('#disagreements').innerText(), /CAM_L not heard from/);
   t.is(await card(b.page, 'CAM_C').getAttribute('data-stale'), 'false', 'the others stay live');
   t.is(await card(b.page, 'CAM_R').getAttribute('data-stale'), 'false');

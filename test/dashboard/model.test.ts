@@ -163,3 +163,19 @@ test('a card lists why its recording stopped: the recorder error comes first, be
   t.deepEqual(m.cardWarnings({ state: 'idle', recording: { error: null }, warnings: [chrony] }), [chrony]);
   t.deepEqual(m.cardWarnings(null), []);
 });
+
+test('the rig summary counts as recording only the cameras it hears from', (t) => {
+  const node = (state: string, reachable = true) => ({ reachable, seenAt: 0, status: { state } });
+  t.is(m.rigSummary([node('recording'), node('recording'), node('recording', false)], false), '2 of 3 recording · 1 not reachable');
+  t.is(m.rigSummary([node('recording'), node('idle'), node('recording')], false), '2 of 3 recording');
+  t.is(m.rigSummary([node('recording')], true), '0 of 1 recording · 1 not reachable', 'the page lost its node: nothing is known to record');
+  t.is(m.rigSummary([], false), '');
+});
+
+test('the session the details form belongs to is one a camera heard from is recording, never a dead camera\'s last word', (t) => {
+  const node = (state: string, sessionId: string | null, reachable = true) => ({ reachable, seenAt: 0, status: { state, sessionId } });
+  t.is(m.recordingSessionId([node('idle', null), node('recording', 'S2'), node('idle', null)], false), 'S2');
+  // CAM_L died mid-recording of S1; the others stopped: details typed now are for the next session.
+  t.is(m.recordingSessionId([node('recording', 'S1', false), node('idle', null), node('idle', null)], false), 'next');
+  t.is(m.recordingSessionId([node('recording', 'S1')], true), 'next', 'the page lost its node: nothing is known to record');
+});

@@ -104,6 +104,27 @@ export function nodeFromStatus(status, receivedAt) {
 }
 
 /**
+ * The rig bar's line: a camera counts as recording only while it is heard from; one out of reach
+ * is counted as not reachable, whatever it said last (it may have died mid-recording).
+ */
+export function rigSummary(nodes, linkLost) {
+  if (!nodes.length) return '';
+  const lost = nodes.filter((n) => isStale(n, linkLost)).length;
+  const rec = nodes.filter((n) => !isStale(n, linkLost) && n.status?.state === 'recording').length;
+  return `${rec} of ${nodes.length} recording${lost ? ` · ${lost} not reachable` : ''}`;
+}
+
+/**
+ * The session the details form belongs to: the one a camera heard from is recording, else the
+ * next one. A camera out of reach is not asked: it may have died mid-recording of a session the
+ * others have long stopped, and the details typed for the next match would go to that one.
+ */
+export function recordingSessionId(nodes, linkLost) {
+  const rec = nodes.find((n) => !isStale(n, linkLost) && n.status?.sessionId && n.status.state === 'recording');
+  return rec?.status.sessionId ?? 'next';
+}
+
+/**
  * Whether a card's data is old news: the server says its node is out of reach, or the page
  * has lost its link to the server (then the server's word itself is old).
  */
