@@ -94,3 +94,14 @@ test('on the node\'s app: registered, and 503 NOT_AVAILABLE without the rig view
   t.is(r.statusCode, 503);
   t.is(r.json().error.code, 'NOT_AVAILABLE');
 });
+
+test('a member the rig view marks unreachable, with its take still running, fails as NODE_UNREACHABLE (not "still recording")', async (t) => {
+  const rig: ReportRig = {
+    recordings: async () => [manifest('CAM_L'), manifest('CAM_C'), manifest('CAM_R', { inProgress: true, incomplete: true, syncAtStop: null })],
+    snapshot: () => ({ nodes: [{ cameraId: 'CAM_L', reachable: true }, { cameraId: 'CAM_C', reachable: true }, { cameraId: 'CAM_R', reachable: false }] }),
+  };
+  const app = await plugin(t, rig);
+  const body = (await app.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json();
+  t.is(body.verdict, 'fail');
+  t.deepEqual(body.reasons.map((r: any) => r.code), ['NODE_UNREACHABLE']);
+});
