@@ -1,0 +1,40 @@
+import test from 'ava';
+import { startRig, converged, CAMS } from '../../helpers/rig.js';
+import { waitFor } from '../../helpers/net.js';
+import type { RunningNode } from '../../../runtime/node.js';
+
+const post = (n: RunningNode, url: string, payload: object = {}) => n.app.inject({ method: 'POST', url, payload });
+const get = async (n: RunningNode, url: string) => (await n.app.inject({ method: 'GET', url })).json();
+
+// Found in a match-day rehearsal: while the rig recorded, a node's report said the two other
+// cameras had "no recording" (CAMERA_MISSING, verdict fail), because only finished manifests
+// reached the rig; and its own running file was called incomplete "after an abnormal stop".
+test.serial('while all record, every node lists every camera\'s running take and its report says in progress, not missing', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const started = (await post(rig.nodes[0]!, '/api/v1/rig/record/start', { sessionId: 'live-1' })).json();
+  t.deepEqual(started.results.map((x: any) => x.result), ['ok', 'ok', 'ok'], JSON.stringify(started));
+  for (const [i, n] of rig.nodes.entries()) {
+    const running = await waitFor(async () => {
+      const recs = (await get(n, '/api/v1/rig/recordings')).recordings.filter((m: any) => m.sessionId === 'live-1');
+      return recs.length === 3 ? recs : null;
+    }, 10_000, 50).catch(() => null);
+    t.truthy(running, `${CAMS[i]} lists all three running takes`);
+    t.true((running ?? []).every((m: any) => m.inProgress === true && typeof m.firstFrameAt === 'number'), JSON.stringify(running));
+    const r = await get(n, '/api/v1/rig/sessions/live-1/report');
+    t.deepEqual(r.cameras.map((c: any) => [c.cameraId, c.missing, c.inProgress]), CAMS.map((id) => [id, false, true]), `${CAMS[i]}'s report`);
+    t.deepEqual(r.reasons.filter((x: any) => x.level === 'fail' && x.code !== 'START_SPREAD').map((x: any) => x.code), [], JSON.stringify(r.reasons));
+    t.true(r.reasons.some((x: any) => x.code === 'IN_PROGRESS'));
+  }
+  await post(rig.nodes[1]!, '/api/v1/rig/record/stop');
+  // The final manifests replace the running ones everywhere: one entry per camera, finished.
+  for (const n of rig.nodes) {
+    const done = await waitFor(async () => {
+      const recs = (await get(n, '/api/v1/rig/recordings')).recordings.filter((m: any) => m.sessionId === 'live-1');
+      return recs.length === 3 && recs.every((m: any) => !m.inProgress && m.sha256) ? recs : null;
+    }, 10_000, 50);
+    t.is(done.length, 3);
+    const r = await get(n, '/api/v1/rig/sessions/live-1/report');
+    t.false(r.reasons.some((x: any) => x.code === 'IN_PROGRESS' || x.code === 'CAMERA_MISSING' || x.code === 'INCOMPLETE'), JSON.stringify(r.reasons));
+  }
+});
