@@ -17,7 +17,8 @@ test.serial('while all record, every node lists every camera\'s running take and
   for (const [i, n] of rig.nodes.entries()) {
     const running = await waitFor(async () => {
       const recs = (await get(n, '/api/v1/rig/recordings')).recordings.filter((m: any) => m.sessionId === 'live-1');
-      return recs.length === 3 ? recs : null;
+      // Published when armed, then again with the first frame: wait for the second.
+      return recs.length === 3 && recs.every((m: any) => typeof m.firstFrameAt === 'number') ? recs : null;
     }, 10_000, 50).catch(() => null);
     t.truthy(running, `${CAMS[i]} lists all three running takes`);
     t.true((running ?? []).every((m: any) => m.inProgress === true && typeof m.firstFrameAt === 'number'), JSON.stringify(running));
