@@ -149,7 +149,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   // After the copies: the report then sees every manifest marked offloaded.
   const done = new Set([...summary.copied, ...summary.skipped]);
   await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
-  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}`);
+  // A failed file was not confirmed, so its node keeps it: say so, and what to do.
+  const failedOn = [...new Set(summary.failed.map((x) => todo.find((m) => m.file === x.file)?.cameraId ?? '?'))];
+  const after = summary.failed.length === 0 ? '' : `. Not confirmed, so ${failedOn.join(', ')} ${summary.failed.length === 1 ? 'keeps it' : 'keep them'}: `
+    + `run the same command again once ${failedOn.join(', ')} ${failedOn.length === 1 ? 'is' : 'are'} back (finished copies are skipped, partial ones resume)`;
+  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}${after}`);
   return summary;
 }
 

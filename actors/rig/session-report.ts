@@ -127,7 +127,13 @@ function missingCamera(cameraId: string, take: number): CameraReport {
 const list = (ids: string[]): string => ids.join(', ');
 
 /** The rules, each naming the cameras it is about; `fail` for an unusable take, `warn` for a doubtful one. */
-function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: number, take: number, otherTakes: Map<string, number[]>, unreachable: ReadonlySet<string>): ReportReason[] {
+/** Why a finished file is incomplete: a recovery after the node went down, or a stop by itself (DISK_FULL, ENCODER_EXITED…). */
+function incompleteWhy(stopReason: string | null): string {
+  return stopReason === null || stopReason === 'recovered-after-crash' || stopReason === 'down-before-first-frame'
+    ? 'recovered after an abnormal stop' : `stopped by itself: ${stopReason}`;
+}
+
+function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: number, take: number, otherTakes: Map<string, number[]>, unreachable: ReadonlySet<string>, stopReasons: ReadonlyMap<string, string | null>): ReportReason[] {
   const out: ReportReason[] = [];
   const add = (code: string, level: ReportReason['level'], ids: string[], message: string) => {
     if (ids.length) out.push({ code, level, message, cameraIds: ids });
@@ -140,7 +146,12 @@ function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: 
   add('NO_FRAMES', 'fail', noFrames, `no frame captured by ${list(noFrames)}`);
   // A running take's manifest says incomplete until its end: that is IN_PROGRESS below, not a fault.
   const incomplete = present.filter((c) => c.incomplete && !c.inProgress).map((c) => c.cameraId);
-  add('INCOMPLETE', 'fail', incomplete, `the file of ${list(incomplete)} is incomplete (recovered after an abnormal stop)`);
+  const byWhy = new Map<string, string[]>();
+  for (const id of incomplete) {
+    const why = incompleteWhy(stopReasons.get(id) ?? null);
+    byWhy.set(why, [...(byWhy.get(why) ?? []), id]);
+  }
+  add('INCOMPLETE', 'fail', incomplete, `the file of ${[...byWhy].map(([why, ids]) => `${list(ids)} is incomplete (${why})`).join('; ')}`);
   if (spreadMs !== null && spreadMs > thresholdMs) {
     const late = present.filter((c) => c.startOffsetMs !== null && c.startOffsetMs > thresholdMs).map((c) => c.cameraId);
     add('START_SPREAD', 'fail', late, `first frames ${spreadMs.toFixed(1)} ms apart in rig time (limit ${thresholdMs} ms); late: ${list(late)}`);
@@ -195,7 +206,8 @@ export function sessionReport(sessionId: string, manifests: readonly Raw[], memb
   const spreadMs = first === null ? null : Math.max(...rig) - first;
   for (const c of cams) c.startOffsetMs = first === null || c.firstFrameAtRig === null ? null : c.firstFrameAtRig - first;
 
-  const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes, new Set(opts.unreachable ?? []));
+  const stopReasons = new Map([...byCamera].map(([id, m]) => [id, str(m.stopReason)]));
+  const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes, new Set(opts.unreachable ?? []), stopReasons);
   const verdict: Verdict = reasons.some((r) => r.level === 'fail') ? 'fail' : reasons.length ? 'warn' : 'ok';
   // A take's recordings carry their start-all's instant (startAt, rig time); so does its beep.
   const starts = new Set([...byCamera.values()].map((m) => num(m.startAt)));

@@ -163,3 +163,24 @@ test.serial('a copy is durable on the laptop before its node is told: its direct
     t.true(durable, `${file}: its directory was fsynced with it in place before its node was told: ${JSON.stringify(events)}`);
   }
 });
+
+// Found in a match-day rehearsal: a node that went away mid-offload ended the run with
+// "FAILED … relay: answered 502" and "4 failed", and nothing said whether the footage was safe
+// or what to do. The last line now says it: nothing failed was confirmed, run it again.
+test.serial('a node gone during the offload: its files fail, the summary says they stay on the node and a rerun resumes', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes, 30_000);
+  const camC = rig.nodes[1]!;
+  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'gone-1' })).statusCode, 200);
+  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
+  await post(camC, '/api/v1/rig/record/stop');
+  await waitFor(async () => (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+    .filter((m: any) => m.sessionId === 'gone-1' && m.sha256 && !m.inProgress).length === 3, 15_000);
+  await rig.nodes[2]!.stop('test: CAM_R switched off');
+  const to = await tempDir(t, 'laptop-');
+  const lines: string[] = [];
+  const r = await offload({ from: camC.url, to, print: (l) => lines.push(l), idleTimeoutMs: 3000 });
+  t.is(r.copied.length, 2);
+  t.is(r.failed.length, 1);
+  t.regex(lines.at(-1)!, /1 failed\. Not confirmed, so CAM_R keeps it: run the same command again once CAM_R is back \(finished copies are skipped, partial ones resume\)/, lines.join('\n'));
+});

@@ -39,3 +39,21 @@ test.serial('while all record, every node lists every camera\'s running take and
     t.false(r.reasons.some((x: any) => x.code === 'IN_PROGRESS' || x.code === 'CAMERA_MISSING' || x.code === 'INCOMPLETE'), JSON.stringify(r.reasons));
   }
 });
+
+test.serial('a start cancelled while armed leaves no running take in the rig: only takes with a first frame are published', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes);
+  const [camL, camC] = [rig.nodes[0]!, rig.nodes[1]!];
+  // The start answers at the instant (with its first frame): stopped before it, it is cancelled.
+  const armed = post(camL, '/api/v1/record/start', { sessionId: 'cancelled', startAt: Date.now() + 6000 });
+  await waitFor(async () => (await get(camC, '/api/v1/rig')).nodes.find((n: any) => n.cameraId === 'CAM_L').status?.state === 'armed', 5000, 50);
+  t.is((await post(camL, '/api/v1/record/stop')).statusCode, 200);
+  t.is((await armed).json().error?.code ?? (await armed).json().code, 'START_CANCELLED', (await armed).body);
+  // The log is ordered: once CAM_C holds a later take's final manifest, it holds all CAM_L published before.
+  t.is((await post(camL, '/api/v1/record/start', { sessionId: 'after' })).statusCode, 200);
+  await waitFor(async () => (await get(camL, '/api/v1/status')).encoder.fps > 0, 15_000, 50);
+  await post(camL, '/api/v1/record/stop');
+  await waitFor(async () => (await get(camC, '/api/v1/rig/recordings')).recordings.some((m: any) => m.sessionId === 'after' && m.sha256), 10_000, 50);
+  const phantom = (await get(camC, '/api/v1/rig/recordings')).recordings.filter((m: any) => m.sessionId === 'cancelled');
+  t.deepEqual(phantom.map((m: any) => [m.file, m.inProgress, m.firstFrameAt, m.startAt, m.stoppedAt, m.durationS, m.stopReason]), [], 'no take that never recorded a frame is listed on another node');
+});

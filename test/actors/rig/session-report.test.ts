@@ -160,6 +160,17 @@ test('a camera out of reach with its take still running is not "still recording"
   t.deepEqual(codes(reachable), ['IN_PROGRESS'], 'an unreachable camera with a finished take changes nothing');
 });
 
+test('INCOMPLETE says why each file is incomplete: recovered after the node went down, or stopped by itself with its code', (t) => {
+  const r = report(t, 's1', full({
+    CAM_L: { incomplete: true, stopReason: 'ENCODER_EXITED' },
+    CAM_C: { incomplete: true, stopReason: 'DISK_FULL' },
+    CAM_R: { incomplete: true, stopReason: 'recovered-after-crash' },
+  }), MEMBERS, { thresholdMs: 5 });
+  t.deepEqual(codes(r), ['INCOMPLETE']);
+  t.is(r.reasons[0]!.message,
+    'the file of CAM_L is incomplete (stopped by itself: ENCODER_EXITED); CAM_C is incomplete (stopped by itself: DISK_FULL); CAM_R is incomplete (recovered after an abnormal stop)');
+});
+
 test('several reasons at once: the verdict is the worst, each reason names its cameras', (t) => {
   const r = report(t, 's1', full({ CAM_L: { droppedFrames: 3 }, CAM_C: { firstFrameAtRig: T0 + 50 } }).slice(0, 2), MEMBERS, { thresholdMs: 5 });
   t.is(r.verdict, 'fail');
