@@ -6,7 +6,7 @@ import { formatProblems, type Problem } from './config/validate.js';
 import type { Config } from './config/schema.js';
 import type { LoadResult } from './config/file.js';
 import { LogSink, createLogger, type Logger } from './logging.js';
-import { StatusBoard } from './status.js';
+import { StatusBoard, type NodeStatus } from './status.js';
 import { Metrics } from './metrics.js';
 import { createNotifier, type Notifier } from './sd-notify.js';
 import { RigError } from './errors.js';
@@ -185,12 +185,21 @@ async function openLogs(cfg: Config, loaded: Extract<LoadResult, { ok: true }>, 
   return { sink, log };
 }
 
-/** Config edits reach the logs and the status at once. */
+/**
+ * Config edits reach the logs and the status at once; the video settings only while no recording
+ * runs: a running one keeps what it started with (the status says what is being recorded), and
+ * the new settings show as soon as it has ended.
+ */
 function followConfig(store: ConfigStore, board: StatusBoard, sink: LogSink): void {
+  const busy = (state: string) => state === 'recording' || state === 'armed' || state === 'stopping';
   store.on('change', (after: Config) => {
     void sink.setMode(after.mode, after.logging.dir);
-    board.patch({ mode: after.mode, video: videoOf(after), cameraPosition: after.camera.position });
+    board.patch({ mode: after.mode, cameraPosition: after.camera.position, ...(busy(board.snapshot().state) ? {} : { video: videoOf(after) }) });
     if (board.snapshot().live.state !== 'on') board.patch({ live: { state: after.live.enabled ? 'off' : 'disabled', reason: null, url: null } });
+  });
+  board.on('change', (s: NodeStatus) => {
+    const next = videoOf(store.current);
+    if (!busy(s.state) && JSON.stringify(s.video) !== JSON.stringify(next)) board.patch({ video: next });
   });
 }
 

@@ -1,6 +1,7 @@
-import { mkdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestFileName } from '../actors/recorder/manifest.js';
+import { fsyncDir as fsyncDirDefault, writeFileAtomic } from './atomic-write.js';
 import { download, sha256Of } from './offload/download.js';
 import { formatProgress, ProgressDisplay, type FileProgress } from './offload/progress.js';
 import { fileUrl, nodeSources, type NodeSource } from './offload/sources.js';
@@ -20,6 +21,8 @@ export interface OffloadOptions {
   now?: () => number;
   /** Give up a source that sends nothing for this long (default 20 s). */
   idleTimeoutMs?: number;
+  /** Makes a directory's entries durable (default: runtime/atomic-write.ts fsyncDir). */
+  fsyncDir?: (dir: string) => Promise<void>;
 }
 
 interface RemoteManifest {
@@ -49,6 +52,7 @@ export interface OffloadSummary {
 export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   const f = o.fetch ?? fetch;
   const now = o.now ?? Date.now;
+  const fsyncDir = o.fsyncDir ?? fsyncDirDefault;
   const base = o.from.replace(/\/+$/, '');
   const out = o.out ?? (o.print ? { write: (s: string) => { for (const l of s.split('\n')) if (l) o.print!(l); }, isTTY: false } : process.stdout);
   const display = new ProgressDisplay({ write: (s) => out.write(s), tty: out.isTTY === true, now, columns: () => out.columns });
@@ -120,9 +124,12 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
       p.state = 'done';
       display.log(`verified ${m.cameraId} ${m.file} (${(m.sizeBytes / 1e6).toFixed(1)} MB, ${got.via})`);
     }
+    // The copy's name is durable before its node is told: it may delete its own at once.
+    await fsyncDir(dir);
     if (!m.offloaded) await confirm(f, src, m, auth);
-    await writeFile(join(dir, manifestFileName(m.sessionId, m.cameraId, m.take ?? 1)), `${JSON.stringify(await nodeManifest(f, src, m, (l) => display.log(l)), null, 2)}\n`);
-    if (sessions[m.sessionId]) await writeFile(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
+    // Whole or not at all: once the node deleted its file, a rerun no longer rewrites this manifest.
+    await writeFileAtomic(join(dir, manifestFileName(m.sessionId, m.cameraId, m.take ?? 1)), `${JSON.stringify(await nodeManifest(f, src, m, (l) => display.log(l)), null, 2)}\n`);
+    if (sessions[m.sessionId]) await writeFileAtomic(join(dir, 'session.json'), `${JSON.stringify({ sessionId: m.sessionId, ...(sessions[m.sessionId] as object) }, null, 2)}\n`);
   };
 
   // One worker per node, in parallel; each node's files one after the other.
@@ -142,7 +149,11 @@ export async function offload(o: OffloadOptions): Promise<OffloadSummary> {
   // After the copies: the report then sees every manifest marked offloaded.
   const done = new Set([...summary.copied, ...summary.skipped]);
   await saveSessionReports({ fetch: f, from: base, to: o.to, takes: todo.filter((m) => done.has(m.file)).map((m) => ({ sessionId: m.sessionId, take: m.take ?? 1 })), warn: (l) => display.log(l) });
-  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}`);
+  // A failed file was not confirmed, so its node keeps it: say so, and what to do.
+  const failedOn = [...new Set(summary.failed.map((x) => todo.find((m) => m.file === x.file)?.cameraId ?? '?'))];
+  const after = summary.failed.length === 0 ? '' : `. Not confirmed, so ${failedOn.join(', ')} ${summary.failed.length === 1 ? 'keeps it' : 'keep them'}: `
+    + `run the same command again once ${failedOn.join(', ')} ${failedOn.length === 1 ? 'is' : 'are'} back (finished copies are skipped, partial ones resume)`;
+  display.log(`offload: ${summary.copied.length} copied and verified, ${summary.skipped.length} already here, ${summary.failed.length} failed${unreadable.length ? `, ${unreadable.length} unreadable on the rig (see the warnings)` : ''}${after}`);
   return summary;
 }
 

@@ -15,6 +15,7 @@ import { RecorderWarnings } from './warnings.js';
 import type { ProcessRunner } from './runner.js';
 import type { EncoderList } from './encoders.js';
 import { startBlockers, cameraCheck } from './gates.js';
+import { clearLockView, loadLockView, saveLockView } from './lockview-store.js';
 import { recoverDataDir } from './recovery.js';
 import { grabStill, refreshStill, type StillReply } from './still.js';
 import { runSelfTest, type SelfTestResult } from './selftest.js';
@@ -146,6 +147,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       return { state: next, reply: { ok: false, code, message: errorMessage(err), reasons: [{ code, message: errorMessage(err) }] } };
     }
     const next: State = { ...state, phase: 'recording', session, sessionId, armed: null, snapshot: null };
+    if (state.snapshot) void clearLockView(cfg.storage.dataDir);
     publish(next, {
       recording: { startedAt: now(), firstFrameAt: started.firstFrameAt, file: started.file, error: null },
       video: { width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: started.codec, bitrateMbps: cfg.video.bitrateMbps },
@@ -184,7 +186,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
             if (f.error) deps.log.error({ code: 'RECOVERY_FAILED', file: f.file }, `could not recover ${f.file}: ${f.error}`);
             else deps.log.warn({ code: 'RECORDING_RECOVERED', file: f.file }, `recovered interrupted recording ${f.file} (marked incomplete)`);
           }
-          return state;
+          return { ...state, snapshot: state.snapshot ?? await loadLockView(cfg.storage.dataDir) };
         }
 
         case 'start': {
@@ -294,6 +296,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
               ? await readFile(previewPath())
               : await grabStill(deps.config(), deps.runner);
             const snapshot = jpeg.toString('base64');
+            await saveLockView(deps.config().storage.dataDir, snapshot, now()).catch((err: unknown) => deps.log.warn({ err, code: 'LOCKVIEW_NOT_SAVED' }, 'Lock View kept in memory only: lost if the node restarts before the recording'));
             const tone = await deps.tone();
             await tone.play({ frequencyHz: 880, durationMs: 300 }).catch((err: unknown) => deps.log.warn({ err, code: 'TONE_FAILED' }, 'could not play the Lock View tone'));
             dispatch(msg.replyTo, { ok: true, snapshot, tone: tone.kind });

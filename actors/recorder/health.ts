@@ -27,12 +27,16 @@ const MIN_SPAN_S = 0.9;
 /** Keeping up means at least this share of the target rate (and of real time). */
 export const KEEPING_UP_SHARE = 0.95;
 
-/** The frame counts of the last few seconds of reports. */
+/**
+ * The frame counts and output times of the last few seconds of reports. Speed is measured over
+ * the same window as the rate: ffmpeg's own speed line is averaged since the start, so a stall
+ * in the first seconds held it below real time (and ENCODER_SLOW up) for minutes of full rate.
+ */
 export class RateWindow {
-  private readonly points: Array<{ at: number; frame: number }> = [];
+  private readonly points: Array<{ at: number; frame: number; outUs: number | null }> = [];
 
-  push(at: number, frame: number): void {
-    this.points.push({ at, frame });
+  push(at: number, frame: number, outUs: number | null = null): void {
+    this.points.push({ at, frame, outUs });
     while (this.points.length > 2 && at - this.points[0]!.at > WINDOW_MS) this.points.shift();
   }
 
@@ -40,7 +44,10 @@ export class RateWindow {
     const first = this.points[0];
     const span = first ? (at - first.at) / 1000 : 0;
     const fps = first && span >= MIN_SPAN_S ? ((last?.frame ?? 0) - first.frame) / span : (last?.fps ?? null);
-    const speed = last?.speed ?? null;
+    const outNow = last?.outTimeUs ?? null;
+    const speed = first && span >= MIN_SPAN_S && first.outUs !== null && outNow !== null
+      ? Math.round(((outNow - first.outUs) / 1e6 / span) * 1000) / 1000
+      : (last?.speed ?? null);
     // Judged only once a second of history exists: the first reports include start-up.
     const keepingUp = fps === null || span < MIN_SPAN_S
       ? null

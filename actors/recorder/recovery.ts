@@ -101,6 +101,9 @@ async function rebuild(
       bitrateMbps: prev?.video.bitrateMbps ?? Math.max(0.001, (st.size * 8) / 1e6 / Math.max(1, info.durationS ?? 1)),
     },
     droppedFrames: prev?.droppedFrames ?? 0,
+    // The in-progress manifest's encoder figures are a snapshot from its first second: the file
+    // itself says how many frames it holds; the rates over the take are not known any more.
+    encoder: { avgFps: null, speed: null, frames: info.frameCount ?? null },
     sha256,
     sizeBytes: st.size,
     snapshot: prev?.snapshot ?? null,

@@ -41,6 +41,12 @@ export function showSessionInStatus(session: RecordingSession, deps: SessionStat
   session.on('error', (err) => {
     log.error({ code: err.code, err }, `recording error: ${err.message}`);
     board.patch({ recording: { error: { code: err.code, message: err.message } } });
+    // HEVC died in its first seconds and H.264 records on (session.restartAsH264): the status
+    // names the codec really recorded, with the same warning as a fallback at start.
+    if (err.code === 'CODEC_FALLBACK') {
+      board.patch({ video: { ...board.snapshot().video, codec: 'h264' } });
+      warnings.set('CODEC_FALLBACK', `recording H.264: ${err.message}`);
+    }
   });
 }
 

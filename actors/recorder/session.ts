@@ -267,7 +267,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> {
       }
       p.settleReady(null);
     }
-    p.rate.push(at, frame);
+    p.rate.push(at, frame, snap.outTimeUs);
     this.tell('health', p.rate.health(p.last, at, this.opts.fps, p.writer.bytesWritten));
   }
 

@@ -346,8 +346,12 @@ export class RigMembership extends EventEmitter<RigMembershipEvents> {
       if (!store) return;
       const { recordings } = await listRecordings(this.#d.config.storage.dataDir);
       for (const m of recordings) {
-        if (m.inProgress) continue;
-        const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}:${m.deletedAt ?? ''}`;
+        // A running take is published too, once it has its first frame, so every node's report
+        // and list show it as recording, not missing; its final manifest replaces it. An armed one
+        // is not: a start cancelled before the instant deletes its manifest and would linger.
+        if (m.inProgress && m.firstFrameAt == null) continue;
+        const live = m.inProgress ? ':live' : '';
+        const fingerprint = `${m.sha256}:${m.incomplete}:${m.offloaded}:${m.deletedAt ?? ''}${live}`;
         if (this.#published.get(m.file) === fingerprint) continue;
         // The Lock View JPEG stays on the node (tens of KB per block would bloat every peer's log).
         const record = { ...m, snapshot: null, hasSnapshot: m.snapshot !== null };

@@ -72,6 +72,8 @@ export interface ReportOptions {
   take?: number;
   /** The session's start beeps (the rig log's); the one whose start-all made this take is reported. */
   beeps?: readonly SessionBeep[];
+  /** Members the rig view marks out of reach: a running take of theirs is not known to be running. */
+  unreachable?: readonly string[];
 }
 
 export type ReportOutcome =
@@ -125,7 +127,13 @@ function missingCamera(cameraId: string, take: number): CameraReport {
 const list = (ids: string[]): string => ids.join(', ');
 
 /** The rules, each naming the cameras it is about; `fail` for an unusable take, `warn` for a doubtful one. */
-function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: number, take: number, otherTakes: Map<string, number[]>): ReportReason[] {
+/** Why a finished file is incomplete: a recovery after the node went down, or a stop by itself (DISK_FULL, ENCODER_EXITED…). */
+function incompleteWhy(stopReason: string | null): string {
+  return stopReason === null || stopReason === 'recovered-after-crash' || stopReason === 'down-before-first-frame'
+    ? 'recovered after an abnormal stop' : `stopped by itself: ${stopReason}`;
+}
+
+function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: number, take: number, otherTakes: Map<string, number[]>, unreachable: ReadonlySet<string>, stopReasons: ReadonlyMap<string, string | null>): ReportReason[] {
   const out: ReportReason[] = [];
   const add = (code: string, level: ReportReason['level'], ids: string[], message: string) => {
     if (ids.length) out.push({ code, level, message, cameraIds: ids });
@@ -136,13 +144,22 @@ function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: 
   add('CAMERA_MISSING', 'fail', missing, `no recording of take ${take} from ${list(missing)}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}`);
   const noFrames = present.filter((c) => c.firstFrameAt === null && !c.inProgress).map((c) => c.cameraId);
   add('NO_FRAMES', 'fail', noFrames, `no frame captured by ${list(noFrames)}`);
-  const incomplete = present.filter((c) => c.incomplete).map((c) => c.cameraId);
-  add('INCOMPLETE', 'fail', incomplete, `the file of ${list(incomplete)} is incomplete (recovered after an abnormal stop)`);
+  // A running take's manifest says incomplete until its end: that is IN_PROGRESS below, not a fault.
+  const incomplete = present.filter((c) => c.incomplete && !c.inProgress).map((c) => c.cameraId);
+  const byWhy = new Map<string, string[]>();
+  for (const id of incomplete) {
+    const why = incompleteWhy(stopReasons.get(id) ?? null);
+    byWhy.set(why, [...(byWhy.get(why) ?? []), id]);
+  }
+  add('INCOMPLETE', 'fail', incomplete, `the file of ${[...byWhy].map(([why, ids]) => `${list(ids)} is incomplete (${why})`).join('; ')}`);
   if (spreadMs !== null && spreadMs > thresholdMs) {
     const late = present.filter((c) => c.startOffsetMs !== null && c.startOffsetMs > thresholdMs).map((c) => c.cameraId);
     add('START_SPREAD', 'fail', late, `first frames ${spreadMs.toFixed(1)} ms apart in rig time (limit ${thresholdMs} ms); late: ${list(late)}`);
   }
-  const recording = present.filter((c) => c.inProgress).map((c) => c.cameraId);
+  // A node killed mid-recording leaves its running manifest in the rig until it is back.
+  const lost = present.filter((c) => c.inProgress && unreachable.has(c.cameraId)).map((c) => c.cameraId);
+  add('NODE_UNREACHABLE', 'fail', lost, `${list(lost)} out of reach while recording: the file is not final until the node is back (it is recovered then)`);
+  const recording = present.filter((c) => c.inProgress && !unreachable.has(c.cameraId)).map((c) => c.cameraId);
   add('IN_PROGRESS', 'warn', recording, `${list(recording)} still recording: duration and drift not final`);
   const dropped = present.filter((c) => (c.droppedFrames ?? 0) > 0);
   add('DROPPED_FRAMES', 'warn', dropped.map((c) => c.cameraId), `dropped frames: ${dropped.map((c) => `${c.cameraId} ${c.droppedFrames}`).join(', ')}`);
@@ -189,7 +206,8 @@ export function sessionReport(sessionId: string, manifests: readonly Raw[], memb
   const spreadMs = first === null ? null : Math.max(...rig) - first;
   for (const c of cams) c.startOffsetMs = first === null || c.firstFrameAtRig === null ? null : c.firstFrameAtRig - first;
 
-  const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes);
+  const stopReasons = new Map([...byCamera].map(([id, m]) => [id, str(m.stopReason)]));
+  const reasons = reasonsFor(cams, spreadMs, opts.thresholdMs, take, otherTakes, new Set(opts.unreachable ?? []), stopReasons);
   const verdict: Verdict = reasons.some((r) => r.level === 'fail') ? 'fail' : reasons.length ? 'warn' : 'ok';
   // A take's recordings carry their start-all's instant (startAt, rig time); so does its beep.
   const starts = new Set([...byCamera.values()].map((m) => num(m.startAt)));

@@ -26,11 +26,15 @@ export const configRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         { field: first.path, details: { problems: result.problems } });
     }
     req.log.info({ changed: result.changed, restartRequired: result.restartRequired }, 'config updated');
+    // A running recording keeps the settings it started with (and the status shows those).
+    const state = deps.board.snapshot().state;
+    const later = state === 'recording' || state === 'armed' || state === 'stopping'
+      ? result.changed.filter((k) => k.startsWith('video.') || k.startsWith('audio.')) : [];
     return {
       ok: true as const,
       changed: result.changed,
       restartRequired: result.restartRequired,
-      notices: result.notices,
+      notices: later.length ? [...result.notices, `${later.join(', ')}: from the next recording; the one running keeps its settings`] : result.notices,
       config: redact(result.config),
     };
   });

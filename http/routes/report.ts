@@ -7,7 +7,7 @@ import { sessionReport, type SessionBeep } from '../../actors/rig/session-report
 /** What the report needs of the rig: every node's manifests and the members of the rig view. */
 export interface ReportRig {
   recordings(): Promise<Array<Record<string, unknown>>>;
-  snapshot(): { nodes: Array<{ cameraId: string }> };
+  snapshot(): { nodes: Array<{ cameraId: string; reachable?: boolean }> };
   /** The session's start beeps from the rig log. */
   beeps(sessionId: string): SessionBeep[];
 }
@@ -51,8 +51,12 @@ export const reportRoutes: FastifyPluginAsync<ReportRouteDeps> = async (app, dep
     const { sessionId } = req.params as z.infer<typeof Params>;
     const { take } = req.query as z.infer<typeof Query>;
     if (!deps.rig) throw new HttpError(503, 'NOT_AVAILABLE', 'the rig view is not available on this node');
-    const members = deps.rig.snapshot().nodes.map((n) => n.cameraId);
-    const r = sessionReport(sessionId, await deps.rig.recordings(), members, { thresholdMs: deps.thresholdMs(), beeps: deps.rig.beeps(sessionId), ...(take ? { take } : {}) });
+    const { nodes } = deps.rig.snapshot();
+    const members = nodes.map((n) => n.cameraId);
+    const unreachable = nodes.filter((n) => n.reachable === false).map((n) => n.cameraId);
+    const r = sessionReport(sessionId, await deps.rig.recordings(), members, {
+      thresholdMs: deps.thresholdMs(), beeps: deps.rig.beeps(sessionId), unreachable, ...(take ? { take } : {}),
+    });
     if (!r.ok) throw new HttpError(404, r.code, r.message, { field: r.code === 'TAKE_NOT_FOUND' ? 'take' : 'sessionId' });
     return r.report;
   });

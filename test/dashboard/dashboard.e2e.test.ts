@@ -450,8 +450,56 @@ test.serial('per-node start/stop through R reaches CAM_C; the others are flagged
   noConsoleErrors(t, b);
 });
 
+/** The encoder ffmpeg of a node process (not its preview decoder): a child whose command line has no -skip_frame. */
+async function encoderPid(nodePid: number): Promise<number | null> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== nodePid) continue;
+      const cmd = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (cmd[0]?.endsWith('ffmpeg') && !cmd.includes('-skip_frame')) return Number(entry);
+    } catch { /* exited meanwhile */ }
+  }
+  return null;
+}
+
+test.serial('an encoder killed mid-recording: the card says ERROR and why, in the node\'s own words', async (t) => {
+  const b = await open(t);
+  const c = card(b.page, 'CAM_C');
+  await c.locator('[data-action="start"]').click();
+  // Past the first seconds, where a dying HEVC encoder is replaced by H.264 instead (codec-fallback.ts).
+  await waitUntil(async () => {
+    const s = await rest('CAM_C', '/api/v1/status');
+    return s.state === 'recording' && s.recording.startedAt !== null && Date.now() - s.recording.startedAt > 4000;
+  }, 15_000);
+  const node = await demo.nodePid('CAM_C');
+  const ffmpeg = await waitUntil(async () => (node ? encoderPid(node) : null), 5000);
+  process.kill(ffmpeg, 'SIGKILL');
+  await waitUntil(async () => (await rest('CAM_C', '/api/v1/status')).state === 'error', 10_000)
+    .catch(async (err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(await rest('CAM_C', '/api/v1/status'))}\n${demo.output()}`); });
+  await b.page.waitForFunction(() => document.querySelector('article[data-camera="CAM_C"] [data-f="state"]')?.textContent === 'ERROR', undefined, { timeout: 5000 });
+  // Before the fix the card said ERROR and listed only the node's other warnings: nothing said why.
+  const why = c.locator('[data-f="warnings"] li[data-code="ENCODER_EXITED"]');
+  await why.waitFor({ timeout: 5000 });
+  t.regex(await why.innerText(), /^Recording stopped: encoder killed by SIGKILL/);
+  await screenshot(b.page, 'dashboard-encoder-killed-390x844.png');
+  // Start again (what the operator does next): the camera records and the reason goes.
+  await c.locator('[data-action="start"]').click();
+  await waitUntil(async () => (await rest('CAM_C', '/api/v1/status')).state === 'recording', 10_000);
+  await why.waitFor({ state: 'detached', timeout: 5000 });
+  await c.locator('[data-action="stop"]').click();
+  await b.page.locator('#confirm-ok').click();
+  await waitUntil(async () => (await rest('CAM_C', '/api/v1/status')).state === 'idle', 10_000);
+  noConsoleErrors(t, b);
+});
+
 test.serial('a killed node\'s card turns stale and the rig disagreement is shown', async (t) => {
   const b = await open(t);
+  // Killed while recording (the case that matters): its last known state is REC.
+  t.is((await fetch(`${demo.url('CAM_L')}/api/v1/record/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 200);
+  await b.page.waitForFunction(() => /^1 of 3 recording/.test(document.querySelector('#rig-summary')?.textContent ?? ''), undefined, { timeout: 10_000 });
   const pid = await demo.nodePid('CAM_L');
   t.truthy(pid, 'found CAM_L\'s process');
   const killedAt = Date.now();
@@ -462,7 +510,8 @@ test.serial('a killed node\'s card turns stale and the rig disagreement is shown
   t.regex(await l.locator('.stale-banner').innerText(), /UNREACHABLE|STALE/);
   t.is(await l.locator('[data-f="state"]').innerText(), 'STALE');
   t.is(await b.page.locator('#strip .chip[data-camera="CAM_L"]').getAttribute('data-stale'), 'true');
-  t.regex(await b.page.locator('#rig-summary').innerText(), /1 not reachable/);
+  // A node nobody hears from is not counted as recording (it said "1 of 3 recording" here).
+  t.regex(await b.page.locator('#rig-summary').innerText(), /^0 of 3 recording · 1 not reachable/);
   t.regex(await b.page.locator('#disagreements').innerText(), /CAM_L not heard from/);
   t.is(await card(b.page, 'CAM_C').getAttribute('data-stale'), 'false', 'the others stay live');
   t.is(await card(b.page, 'CAM_R').getAttribute('data-stale'), 'false');

@@ -148,3 +148,34 @@ test('the settings patch holds only what changed, with numbers as numbers and bl
   t.deepEqual(m.configPatch({ 'video.bitrateMbps': 'fast' }, current), { video: { bitrateMbps: 'fast' } }, 'the server judges what is not a number');
   t.deepEqual(m.configPatch({ 'network.wpa2Key': 'new-passphrase' }, current), { network: { wpa2Key: 'new-passphrase' } });
 });
+
+test('a card lists why its recording stopped: the recorder error comes first, beside the node\'s warnings', (t) => {
+  const chrony = { code: 'CHRONY_NOT_RUNNING', message: 'chronyc could not talk to chronyd' };
+  const error = { code: 'ENCODER_EXITED', message: 'encoder killed by SIGKILL' };
+  t.deepEqual(m.cardWarnings({ state: 'error', recording: { error }, warnings: [chrony] }),
+    [{ code: 'ENCODER_EXITED', message: 'Recording stopped: encoder killed by SIGKILL' }, chrony]);
+  // The same code already among the warnings is not listed twice.
+  t.deepEqual(m.cardWarnings({ state: 'error', recording: { error: { code: 'DISK_FULL', message: 'disk full' } }, warnings: [{ code: 'DISK_FULL', message: 'disk full' }] }),
+    [{ code: 'DISK_FULL', message: 'disk full' }]);
+  // An error reported while the recording goes on is not called a stop.
+  t.deepEqual(m.cardWarnings({ state: 'recording', recording: { error: { code: 'PREVIEW_DROPPED', message: 'preview ffmpeg exited' } }, warnings: [] }),
+    [{ code: 'PREVIEW_DROPPED', message: 'preview ffmpeg exited' }]);
+  t.deepEqual(m.cardWarnings({ state: 'idle', recording: { error: null }, warnings: [chrony] }), [chrony]);
+  t.deepEqual(m.cardWarnings(null), []);
+});
+
+test('the rig summary counts as recording only the cameras it hears from', (t) => {
+  const node = (state: string, reachable = true) => ({ reachable, seenAt: 0, status: { state } });
+  t.is(m.rigSummary([node('recording'), node('recording'), node('recording', false)], false), '2 of 3 recording · 1 not reachable');
+  t.is(m.rigSummary([node('recording'), node('idle'), node('recording')], false), '2 of 3 recording');
+  t.is(m.rigSummary([node('recording')], true), '0 of 1 recording · 1 not reachable', 'the page lost its node: nothing is known to record');
+  t.is(m.rigSummary([], false), '');
+});
+
+test('the session the details form belongs to is one a camera heard from is recording, never a dead camera\'s last word', (t) => {
+  const node = (state: string, sessionId: string | null, reachable = true) => ({ reachable, seenAt: 0, status: { state, sessionId } });
+  t.is(m.recordingSessionId([node('idle', null), node('recording', 'S2'), node('idle', null)], false), 'S2');
+  // CAM_L died mid-recording of S1; the others stopped: details typed now are for the next session.
+  t.is(m.recordingSessionId([node('recording', 'S1', false), node('idle', null), node('idle', null)], false), 'next');
+  t.is(m.recordingSessionId([node('recording', 'S1')], true), 'next', 'the page lost its node: nothing is known to record');
+});

@@ -127,3 +127,27 @@ test.serial('the demo runs the Updater with no release source: controls shown, r
   const left = b.errors.filter((e) => !/Failed to load resource.*409/.test(`${e.text} ${e.url}`));
   t.deepEqual(left, [], 'no console errors but the refusals the test provoked');
 });
+
+// Last: it kills a node. Found in a match-day rehearsal: with running takes in the rig view, a
+// camera killed mid-recording would read "still recording" in the report long after it died.
+test.serial('a camera killed mid-recording: the report names it out of reach and fails the take, it never says it is still recording', async (t) => {
+  const post = (id: (typeof CAMS)[number], path: string, body: object = {}) =>
+    rest(id, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const start = await post('CAM_R', '/api/v1/rig/record/start', { sessionId: 'killed-mid' });
+  t.is(start.status, 200, JSON.stringify(start.body));
+  // Every node holds CAM_L's running take before it dies.
+  await waitUntil(async () => {
+    const recs = (await rest('CAM_R', '/api/v1/rig/recordings')).body.recordings;
+    return recs.some((m: any) => m.sessionId === 'killed-mid' && m.cameraId === 'CAM_L' && m.inProgress) || null;
+  }, 15_000);
+  const pid = await demo.nodePid('CAM_L');
+  t.truthy(pid);
+  process.kill(pid!, 'SIGKILL');
+  await waitUntil(async () => (await rest('CAM_R', '/api/v1/rig')).body.nodes.find((n: any) => n.cameraId === 'CAM_L').reachable === false || null, 15_000);
+  await post('CAM_R', '/api/v1/rig/record/stop');
+  const r = (await rest('CAM_R', '/api/v1/rig/sessions/killed-mid/report')).body;
+  t.is(r.verdict, 'fail');
+  const lost = r.reasons.find((x: any) => x.code === 'NODE_UNREACHABLE');
+  t.deepEqual(lost?.cameraIds, ['CAM_L'], JSON.stringify(r.reasons));
+  t.false(r.reasons.some((x: any) => x.code === 'IN_PROGRESS'), JSON.stringify(r.reasons));
+});

@@ -173,3 +173,33 @@ test('SIGTERM with a dashboard still connected (an open /events stream): the nod
   const result = await proc;
   t.is(result.exitCode, 0, `${result.signal ?? ''} ${result.all}`);
 });
+
+// Found in a match-day rehearsal: video settings changed on the phone while recording were shown
+// at once (status, the card's "Video" line: 1280×720 · 4 Mbps) though the running file stayed
+// 640×360 · 2 Mbps; they apply from the next recording, and the status says so only then.
+test('a video change while recording: status keeps the recording\'s settings until it stops, then shows the new ones', async (t) => {
+  const dir = await tempDir(t);
+  const configPath = await writeTestConfig(dir);
+  const port = await freePort();
+  runCli(t, ['node', '--config', configPath, '--port', String(port)]);
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const json = { 'content-type': 'application/json' };
+  const before = await waitFor(async () => {
+    const r = await fetch(`${base}/status`).catch(() => null);
+    return r?.ok ? (await r.json() as any) : null;
+  }, 10_000);
+  t.is((await fetch(`${base}/record/start`, { method: 'POST', headers: json, body: '{}' })).status, 200);
+  const changed = await fetch(`${base}/config`, { method: 'POST', headers: json, body: JSON.stringify({ video: { bitrateMbps: before.video.bitrateMbps + 1 } }) });
+  t.is(changed.status, 200, await changed.clone().text());
+  // Give a wrong patch the time to show (the status is republished on every config change).
+  await waitFor(async () => ((await (await fetch(`${base}/config`)).json()) as any).video.bitrateMbps === before.video.bitrateMbps + 1, 5000);
+  const during = await (await fetch(`${base}/status`)).json() as any;
+  t.is(during.state, 'recording');
+  t.deepEqual(during.video, before.video, 'the status names what is being recorded');
+  t.is((await fetch(`${base}/record/stop`, { method: 'POST', headers: json, body: '{}' })).status, 200);
+  const after = await waitFor(async () => {
+    const s = await (await fetch(`${base}/status`)).json() as any;
+    return s.state === 'idle' && s.video.bitrateMbps === before.video.bitrateMbps + 1 ? s : null;
+  }, 5000).catch(async () => (await fetch(`${base}/status`)).json() as any);
+  t.is(after.video.bitrateMbps, before.video.bitrateMbps + 1, 'idle, it shows what the next recording gets');
+});

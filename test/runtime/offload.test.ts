@@ -10,6 +10,7 @@ import { startRig, converged, rigView } from '../helpers/rig.js';
 import { freePort, waitFor } from '../helpers/net.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sha256sum } from '../actors/recorder/helpers.js';
+import { fsyncDir as realFsyncDir } from '../../runtime/atomic-write.js';
 
 const post = (n: { app: any }, url: string, payload: object = {}) => n.app.inject({ method: 'POST', url, payload });
 
@@ -127,4 +128,59 @@ test('an unreadable manifest on the rig is a warning and is counted, not an offl
   t.deepEqual(r.unreadable, [{ file: 'final_CAM_C.json', error: 'Unexpected end of JSON input' }]);
   t.true(lines.includes(`WARNING ${from}: final_CAM_C.json is unreadable (Unexpected end of JSON input); what it describes is not offloaded, check that node`), lines.join('\n'));
   t.is(lines.at(-1), 'offload: 0 copied and verified, 0 already here, 0 failed, 1 unreadable on the rig (see the warnings)');
+});
+
+// Found in a match-day rehearsal: a verified copy was renamed into place and its node told at
+// once, with the rename not yet durable (no fsync of the directory). A laptop losing power then
+// could lose the name of a file its node may already have deleted (retention.deleteAfterConfirm).
+test.serial('a copy is durable on the laptop before its node is told: its directory is fsynced after the rename, before the confirm', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes, 30_000);
+  const camC = rig.nodes[1]!;
+  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'durable-1' })).statusCode, 200);
+  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
+  await post(camC, '/api/v1/rig/record/stop');
+  await waitFor(async () => (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+    .filter((m: any) => m.sessionId === 'durable-1' && m.sha256 && !m.inProgress).length === 3, 15_000);
+
+  const to = await tempDir(t, 'laptop-');
+  const events: string[] = [];
+  const fsyncDir = async (dir: string): Promise<void> => {
+    events.push(`fsync ${(await readdir(dir)).filter((f) => f.endsWith('.mp4')).sort().join(',')}`);
+    await realFsyncDir(dir);
+  };
+  const f: typeof fetch = async (input, init) => {
+    if (String(input).endsWith('/api/v1/recordings/confirm')) events.push(`confirm ${JSON.parse(String(init?.body)).file}`);
+    return fetch(input, init);
+  };
+  const r = await offload({ from: camC.url, to, fetch: f, fsyncDir, print: () => undefined });
+  t.deepEqual(r.failed, []);
+  t.is(r.copied.length, 3);
+  for (const file of r.copied) {
+    const told = events.indexOf(`confirm ${file}`);
+    t.true(told >= 0, `${file} was confirmed`);
+    const durable = events.slice(0, told).some((e) => e.startsWith('fsync ') && e.slice(6).split(',').includes(file));
+    t.true(durable, `${file}: its directory was fsynced with it in place before its node was told: ${JSON.stringify(events)}`);
+  }
+});
+
+// Found in a match-day rehearsal: a node that went away mid-offload ended the run with
+// "FAILED … relay: answered 502" and "4 failed", and nothing said whether the footage was safe
+// or what to do. The last line now says it: nothing failed was confirmed, run it again.
+test.serial('a node gone during the offload: its files fail, the summary says they stay on the node and a rerun resumes', async (t) => {
+  const rig = await startRig(t);
+  await converged(rig.nodes, 30_000);
+  const camC = rig.nodes[1]!;
+  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'gone-1' })).statusCode, 200);
+  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
+  await post(camC, '/api/v1/rig/record/stop');
+  await waitFor(async () => (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+    .filter((m: any) => m.sessionId === 'gone-1' && m.sha256 && !m.inProgress).length === 3, 15_000);
+  await rig.nodes[2]!.stop('test: CAM_R switched off');
+  const to = await tempDir(t, 'laptop-');
+  const lines: string[] = [];
+  const r = await offload({ from: camC.url, to, print: (l) => lines.push(l), idleTimeoutMs: 3000 });
+  t.is(r.copied.length, 2);
+  t.is(r.failed.length, 1);
+  t.regex(lines.at(-1)!, /1 failed\. Not confirmed, so CAM_R keeps it: run the same command again once CAM_R is back \(finished copies are skipped, partial ones resume\)/, lines.join('\n'));
 });

@@ -1,6 +1,6 @@
 import { h, setText, replace } from './dom.js';
 import {
-  fmtBytes, fmtMinutes, fmtClock, fmtAge, fmtNum, videoLine, encoderLine, syncLine, isStale, elapsedMs,
+  fmtBytes, fmtMinutes, fmtClock, fmtAge, fmtNum, videoLine, encoderLine, syncLine, isStale, elapsedMs, cardWarnings,
   DISAGREEMENT_FIELD, HISTORY_MS,
 } from './model.js';
 import { sparkline } from './spark.js';
@@ -99,7 +99,7 @@ export function createCard(cameraId, actions) {
       updateLive(s?.live, node);
       setText(f.audio, ctx.config ? (ctx.config.audio?.enabled ? 'on' : 'off') : '—');
 
-      const warnings = s?.warnings ?? [];
+      const warnings = cardWarnings(s);
       f.warnings.hidden = warnings.length === 0;
       const wKey = JSON.stringify(warnings);
       if (f.warnings.dataset.key !== wKey) {

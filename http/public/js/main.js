@@ -2,6 +2,7 @@ import { $, setText } from './dom.js';
 import { api, onAnswer } from './api.js';
 import { Live } from './live.js';
 import { app, setRenderer, render } from './state.js';
+import { recordingSessionId } from './model.js';
 import { takeStatus, takeRig, poll } from './feed.js';
 import { renderAll } from './render.js';
 import { refreshConfigs, remember } from './node-config.js';
@@ -16,10 +17,7 @@ import { updates as updatesView } from './updates.js';
 
 const POLL_MS = 3000; // the node's heartbeat (with the rig view) comes every 2 s
 
-const session = sessionForm(() => {
-  const rec = [...app.view.values()].find((n) => n.status?.sessionId && n.status.state === 'recording');
-  return rec?.status.sessionId ?? 'next';
-});
+const session = sessionForm(() => recordingSessionId([...app.view.values()], app.linkLost));
 const settingsUi = settingsView(app);
 const recs = recordingsView(app);
 const updatesUi = updatesView(app);

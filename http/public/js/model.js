@@ -57,6 +57,18 @@ export function encoderLine(e) {
 }
 
 /**
+ * What a card lists under its facts: the node's warnings, and first the recorder's own error
+ * (status.recording.error), without which a card in ERROR would not say why it stopped.
+ */
+export function cardWarnings(s) {
+  const warnings = s?.warnings ?? [];
+  const err = s?.recording?.error;
+  if (!err || warnings.some((w) => w.code === err.code)) return warnings;
+  const message = s.state === 'error' ? `Recording stopped: ${err.message}` : err.message;
+  return [{ code: err.code, message }, ...warnings];
+}
+
+/**
  * This node's clock against the rig reference, with its error bound and where it came from.
  * An unmeasured offset (a node alone, or just booted) says "unknown": never a made-up 0.
  */
@@ -89,6 +101,27 @@ export function nodeFromStatus(status, receivedAt) {
     cameraId: status.cameraId, self: true, reachable: true, seenAt: receivedAt, status,
     clockSkew: typeof status.updatedAt === 'number' ? receivedAt - status.updatedAt : 0,
   };
+}
+
+/**
+ * The rig bar's line: a camera counts as recording only while it is heard from; one out of reach
+ * is counted as not reachable, whatever it said last (it may have died mid-recording).
+ */
+export function rigSummary(nodes, linkLost) {
+  if (!nodes.length) return '';
+  const lost = nodes.filter((n) => isStale(n, linkLost)).length;
+  const rec = nodes.filter((n) => !isStale(n, linkLost) && n.status?.state === 'recording').length;
+  return `${rec} of ${nodes.length} recording${lost ? ` · ${lost} not reachable` : ''}`;
+}
+
+/**
+ * The session the details form belongs to: the one a camera heard from is recording, else the
+ * next one. A camera out of reach is not asked: it may have died mid-recording of a session the
+ * others have long stopped, and the details typed for the next match would go to that one.
+ */
+export function recordingSessionId(nodes, linkLost) {
+  const rec = nodes.find((n) => !isStale(n, linkLost) && n.status?.sessionId && n.status.state === 'recording');
+  return rec?.status.sessionId ?? 'next';
 }
 
 /**

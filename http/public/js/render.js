@@ -1,7 +1,7 @@
 import { $, h, replace, setText } from './dom.js';
 import { app } from './state.js';
 import { effective } from './feed.js';
-import { isStale, elapsedMs, shownDisagreements, fmtClock } from './model.js';
+import { isStale, elapsedMs, shownDisagreements, fmtClock, rigSummary } from './model.js';
 import { createCard } from './cards.js';
 import { cardActions, updateActions } from './controls.js';
 
@@ -79,7 +79,5 @@ function renderRigBar(nodes) {
   $('#start-all').disabled = app.busy;
   $('#stop-all').disabled = app.busy;
   $('#shutdown-all').disabled = false;
-  const rec = nodes.filter((n) => n.status?.state === 'recording').length;
-  const lost = nodes.filter((n) => isStale(n, app.linkLost)).length;
-  setText($('#rig-summary'), nodes.length ? `${rec} of ${nodes.length} recording${lost ? ` · ${lost} not reachable` : ''}` : '');
+  setText($('#rig-summary'), rigSummary(nodes, app.linkLost));
 }

@@ -25,7 +25,7 @@ function replay(stream: Array<{ at: number; text: string }>, targetFps = 30): Se
   const out: SessionHealth[] = [];
   for (const { at, text } of stream) {
     for (const snap of parser.push(text)) {
-      rate.push(at, snap.frame ?? 0);
+      rate.push(at, snap.frame ?? 0, snap.outTimeUs);
       out.push(rate.health(snap, at, targetFps, snap.totalSizeBytes ?? 0));
     }
   }
@@ -63,4 +63,35 @@ test('a single slow report (start-up, a hiccup) raises nothing', (t) => {
   t.is(watch.update({ ...base, at: 0, keepingUp: false }), null);
   t.is(watch.update({ ...base, at: 500, keepingUp: true, fps: 30 }), null);
   t.is(watch.update({ ...base, at: 3600, keepingUp: false }), null, 'the clock restarted when it kept up');
+});
+
+/**
+ * Found in a match-day rehearsal: an encoder that stalled for its first seconds (a loaded CPU at
+ * start) and then ran at full rate kept ENCODER_SLOW ("35.9 fps of 30 … 0.896x real time; lower
+ * the resolution") for minutes, because ffmpeg's speed is averaged since the start. A 4 s stall,
+ * then 30 fps steadily: ffmpeg's own speed line is still 0.88x after 30 s.
+ */
+function stallThenSteady(stallS: number, steadyS: number): Array<{ at: number; text: string }> {
+  const out: Array<{ at: number; text: string }> = [];
+  for (let i = 1; i <= (stallS + steadyS) * 2; i++) {
+    const wallS = i / 2;
+    const frame = Math.max(0, Math.round((wallS - stallS) * 30));
+    const outUs = Math.round(frame * 33_333.33);
+    out.push({
+      at: 1_000_000 + wallS * 1000,
+      text: `frame=${frame}\nfps=30.0\nbitrate=800.0kbits/s\ntotal_size=${frame * 4000}\nout_time_us=${outUs}\ndup_frames=0\ndrop_frames=0\nspeed=${(outUs / 1e6 / wallS).toFixed(3)}x\nprogress=continue\n`,
+    });
+  }
+  return out;
+}
+
+test('a slow start then full rate: judged on the last seconds, not on ffmpeg\'s speed averaged since the start', (t) => {
+  const h = replay(stallThenSteady(4, 30));
+  const last = h.at(-1)!;
+  t.true(Math.abs(last.fps! - 30) < 0.1, String(last.fps));
+  t.true(Math.abs(last.speed! - 1) < 0.01, `speed over the last seconds: ${last.speed}`);
+  t.true(last.keepingUp);
+  const watch = new SlowWatch(3000);
+  const raised = h.map((x) => watch.update(x)).slice(-40);
+  t.true(raised.every((w) => w === null), 'no ENCODER_SLOW in the last 20 s of steady full rate');
 });

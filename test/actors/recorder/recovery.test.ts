@@ -47,6 +47,11 @@ test('recorder node process SIGKILLed mid-recording: recovery completes the in-p
   t.deepEqual(await decodeErrors(execaRunner, file), []);
   t.true(m.durationS > killedAfterS - 2 && m.durationS <= killedAfterS + 0.5, `decoded ${m.durationS} s of ${killedAfterS} s`);
   t.is(m.video.codec, 'h265');
+  // The encoder figures are the file's, not the in-progress manifest's early snapshot (which
+  // said "1 frame at 0.0003x" for a 38 s file in the rehearsal): frames as probed, rates unknown.
+  const probed = await probeMedia(execaRunner, file);
+  t.deepEqual(m.encoder, { avgFps: null, speed: null, frames: probed.frameCount });
+  t.true((probed.frameCount ?? 0) > 30, `probed ${probed.frameCount} frames`);
 
   t.deepEqual(await recoverDataDir(dir, deps), [], 'a second run finds nothing to do');
 });

@@ -142,6 +142,35 @@ test('a camera still recording warns IN_PROGRESS and is not NO_FRAMES', (t) => {
   t.true(cam(r, 'CAM_C').inProgress);
 });
 
+test('a running take\'s manifest (incomplete until its end) is IN_PROGRESS only, never INCOMPLETE "after an abnormal stop"', (t) => {
+  const r = report(t, 's1', full({ CAM_C: { inProgress: true, incomplete: true, syncAtStop: null } }), MEMBERS, { thresholdMs: 5 });
+  t.deepEqual(codes(r), ['IN_PROGRESS']);
+  t.false(cam(r, 'CAM_C').incomplete && r.reasons.some((x) => x.code === 'INCOMPLETE'));
+  const crashed = report(t, 's1', full({ CAM_C: { incomplete: true } }), MEMBERS, { thresholdMs: 5 });
+  t.deepEqual(codes(crashed), ['INCOMPLETE'], 'a finished incomplete take still fails');
+});
+
+test('a camera out of reach with its take still running is not "still recording": NODE_UNREACHABLE, the take fails', (t) => {
+  // Killed mid-recording: its last manifest in the rig is the running one, until it is back.
+  const r = report(t, 's1', full({ CAM_R: { inProgress: true, incomplete: true, syncAtStop: null } }), MEMBERS, { thresholdMs: 5, unreachable: ['CAM_R'] });
+  t.deepEqual(codes(r), ['NODE_UNREACHABLE']);
+  t.is(r.verdict, 'fail');
+  t.regex(r.reasons[0]!.message, /CAM_R out of reach while recording/);
+  const reachable = report(t, 's1', full({ CAM_R: { inProgress: true, syncAtStop: null } }), MEMBERS, { thresholdMs: 5, unreachable: ['CAM_L'] });
+  t.deepEqual(codes(reachable), ['IN_PROGRESS'], 'an unreachable camera with a finished take changes nothing');
+});
+
+test('INCOMPLETE says why each file is incomplete: recovered after the node went down, or stopped by itself with its code', (t) => {
+  const r = report(t, 's1', full({
+    CAM_L: { incomplete: true, stopReason: 'ENCODER_EXITED' },
+    CAM_C: { incomplete: true, stopReason: 'DISK_FULL' },
+    CAM_R: { incomplete: true, stopReason: 'recovered-after-crash' },
+  }), MEMBERS, { thresholdMs: 5 });
+  t.deepEqual(codes(r), ['INCOMPLETE']);
+  t.is(r.reasons[0]!.message,
+    'the file of CAM_L is incomplete (stopped by itself: ENCODER_EXITED); CAM_C is incomplete (stopped by itself: DISK_FULL); CAM_R is incomplete (recovered after an abnormal stop)');
+});
+
 test('several reasons at once: the verdict is the worst, each reason names its cameras', (t) => {
   const r = report(t, 's1', full({ CAM_L: { droppedFrames: 3 }, CAM_C: { firstFrameAtRig: T0 + 50 } }).slice(0, 2), MEMBERS, { thresholdMs: 5 });
   t.is(r.verdict, 'fail');

@@ -67,3 +67,16 @@ test('a config write failure is answered honestly (not 500) and changes nothing'
   t.is(r.json().error.code, 'CONFIG_WRITE_FAILED');
   t.is(deps.config.current.mode, 'production');
 });
+
+// Found in a match-day rehearsal: a video change saved mid-recording answered plain "Saved",
+// with nothing saying the running recording keeps its settings.
+test('a video or audio change while recording is saved and says it applies from the next recording', async (t) => {
+  const { app, deps } = await testApp(t);
+  deps.board.patch({ state: 'recording', sessionId: 'S1' });
+  const r = await app.inject({ method: 'POST', url: '/api/v1/config', payload: { video: { bitrateMbps: 5 }, audio: { enabled: false } } });
+  t.is(r.statusCode, 200, r.body);
+  t.true(r.json().notices.some((n: string) => /^video\.bitrateMbps, audio\.enabled: from the next recording/.test(n)), JSON.stringify(r.json().notices));
+  deps.board.patch({ state: 'idle', sessionId: null });
+  const idle = await app.inject({ method: 'POST', url: '/api/v1/config', payload: { video: { bitrateMbps: 6 } } });
+  t.false(idle.json().notices.some((n: string) => /next recording/.test(n)), 'idle: nothing to say');
+});

@@ -104,3 +104,15 @@ test('the take\'s start beep is in the report (which node, when on rig time), so
   const none = await plugin(t, rigOf([manifest('CAM_L'), manifest('CAM_C'), manifest('CAM_R')]));
   t.is((await none.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json().beep, null, 'no beep played: null, not absent');
 });
+
+test('a member the rig view marks unreachable, with its take still running, fails as NODE_UNREACHABLE (not "still recording")', async (t) => {
+  const rig: ReportRig = {
+    recordings: async () => [manifest('CAM_L'), manifest('CAM_C'), manifest('CAM_R', { inProgress: true, incomplete: true, syncAtStop: null })],
+    snapshot: () => ({ nodes: [{ cameraId: 'CAM_L', reachable: true }, { cameraId: 'CAM_C', reachable: true }, { cameraId: 'CAM_R', reachable: false }] }),
+    beeps: () => [],
+  };
+  const app = await plugin(t, rig);
+  const body = (await app.inject({ method: 'GET', url: '/api/v1/rig/sessions/match-1/report' })).json();
+  t.is(body.verdict, 'fail');
+  t.deepEqual(body.reasons.map((r: any) => r.code), ['NODE_UNREACHABLE']);
+});
