@@ -18,41 +18,15 @@ import { startBlockers, cameraCheck } from './gates.js';
 import { clearLockView, loadLockView, saveLockView } from './lockview-store.js';
 import { recoverDataDir } from './recovery.js';
 import { grabStill, refreshStill, type StillReply } from './still.js';
-import { runSelfTest, type SelfTestResult } from './selftest.js';
+import { runSelfTest } from './selftest.js';
+import type { RecorderMsg, StartReply } from './messages.js';
+import { ResumePolicy, createResumer, type ResumePolicyOptions } from './resume.js';
 import type { TonePlayer } from './tone.js';
 import { createRigClock, type RigClock } from '../sync/rig-clock.js';
 import { syncBlocker } from './sync-gate.js';
-import { v4l2InputFormat, type SourceSpec } from './command.js';
+import { sourceSpec } from './command.js';
 
-export type StartReply =
-  | {
-    ok: true; sessionId: string; file: string; startAt: number; firstFrameAt: number; codec: string; codecFallbackReason: string | null;
-    /** The first frame on rig time (null: rig time unknown, see syncUnknown); optional for fakes. */
-    firstFrameAtRig?: number | null;
-    /** Started without a measured offset to the rig: flagged, not refused (SYNC_UNKNOWN). */
-    syncUnknown?: boolean;
-  }
-  | { ok: false; code: string; message: string; reasons: Warning[] };
-
-export type StopReply = { ok: true; wasRecording: boolean; sessionId: string | null; manifest: SessionResult['manifest'] | null };
-export type LockViewReply = { ok: true; snapshot: string; tone: string } | { ok: false; code: string; message: string };
-export type SelfTestReply = { ok: true; result: SelfTestResult } | { ok: false; code: string; message: string };
-
-export type RecorderMsg =
-  /**
-   * startAt is on this node's clock; startAtRig is the same instant on rig time when a start-all
-   * set it (the manifest keeps both). onArmed: called once prepared and waiting for the instant.
-   * minTake: the rig's take number for a start-all (SessionOptions.minTake).
-   */
-  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; minTake?: number; replyTo: Ref<StartReply> }
-  | { type: 'fire' }
-  | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
-  | { type: 'ended'; session: RecordingSession; result: SessionResult }
-  | { type: 'lockview'; replyTo: Ref<LockViewReply> }
-  | { type: 'still'; replyTo: Ref<StillReply> }
-  | { type: 'selftest'; durationS?: number; replyTo: Ref<SelfTestReply> }
-  | { type: 'selftestDone' }
-  | { type: 'recover' };
+export type { LockViewReply, RecorderMsg, SelfTestReply, StartReply, StopReply } from './messages.js';
 
 type Phase = 'idle' | 'armed' | 'recording' | 'stopping' | 'error';
 
@@ -80,13 +54,17 @@ export interface RecorderDeps {
   liveCheckMs?: number;
   /** Test seams: shorter watchdogs, a fake camera check. */
   session?: { stallTimeoutMs?: number; stopGraceMs?: number; killGraceMs?: number; startTimeoutMs?: number };
+  /** How many times a recording that ended by itself is resumed, and within what window. */
+  resume?: ResumePolicyOptions;
 }
 
 /**
  * The Recorder: owns this node's camera pipeline. Commands arrive one at a time
  * (the actor mailbox), so a start and a stop from two phones can never interleave.
- * A recording that ends by itself (disk full, encoder died, stall) moves the node
- * to `error` with the reason in status until the next start or stop.
+ * A recording that ends by itself (disk full, encoder died, stall) moves the node to
+ * `error` with the reason in status, and is resumed at once as the next take of its
+ * session when the start gates allow (resume.ts); otherwise it stays in `error` until
+ * the next start or stop.
  */
 export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   const now = deps.now ?? Date.now;
@@ -107,13 +85,22 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   const previewPath = () => join(deps.config().storage.dataDir, '.preview', `${deps.config().camera.id}.jpg`);
   const liveDir = () => join(deps.config().storage.dataDir, '.live', deps.config().camera.id);
 
+  // A recording that ended by itself goes on as the next take of its session (resume.ts).
+  const resume = createResumer({
+    policy: new ResumePolicy(deps.resume), now, log: deps.log, warnings,
+    start: (sessionId) => {
+      if (closed || !self) return null;
+      return query(self, (replyTo: Ref<StartReply>) => ({ type: 'start' as const, sessionId, startAt: now(), replyTo }), 60_000);
+    },
+  });
+
   const publish = (s: State, extra: Partial<Parameters<StatusBoard['patch']>[0]> = {}): void => {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
 
   const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null, minTake = 1): RecordingSession => {
     const cfg = deps.config();
-    warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED');
+    warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED', 'RECORDING_RESUMED', 'RECORDING_NOT_RESUMED');
     const session = new RecordingSession({
       sessionId, cameraId: cfg.camera.id, cameraPosition: cfg.camera.position, startAt,
       dataDir: cfg.storage.dataDir, source: sourceSpec(cfg),
@@ -266,6 +253,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
           }
           if (!state.session) {
             const next: State = { ...state, phase: 'idle' };
+            if (state.phase === 'error') warnings.clear('RECORDING_NOT_RESUMED'); // the operator saw it and cleared it
             publish(next, state.phase === 'error' ? { recording: { error: null } } : {});
             if (msg.replyTo) dispatch(msg.replyTo, { ok: true, wasRecording: false, sessionId: null, manifest: null });
             return next;
@@ -280,7 +268,9 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
         case 'ended': {
           // A stop we asked for was already handled in 'stop'; this is a recording that ended by itself.
           if (state.session !== msg.session) return state;
-          return finished(state, msg.result, true);
+          const next = finished(state, msg.result, true);
+          if (next.sessionId) resume(next.sessionId, msg.result);
+          return next;
         }
 
         case 'lockview': {
@@ -386,14 +376,4 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     else deps.log.info({ file: m.file, durationS: m.durationS, sha256: m.sha256 }, 'recording stopped');
     return next;
   }
-}
-
-export function sourceSpec(cfg: Config): SourceSpec {
-  const c = cfg.camera;
-  return {
-    kind: c.source,
-    ...(c.device ? { device: c.device } : {}),
-    ...(c.source === 'v4l2' ? { v4l2InputFormat: v4l2InputFormat(c.inputCodec) } : {}),
-    ...(cfg.audio.device ? { audioDevice: cfg.audio.device } : {}),
-  };
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../../runtime/config/schema.js';
 /**
  * Pure builders for the encoder command lines. Nothing here spawns anything, so every
  * source × codec combination is checked by unit tests without a camera.
@@ -32,6 +33,17 @@ export interface SourceSpec {
   v4l2InputFormat?: V4l2InputFormat;
   /** ALSA device (e.g. "hw:1,0") for rpicam/v4l2 audio; synthetic audio is a sine tone. */
   audioDevice?: string;
+}
+
+/** The camera section of the config as the encoder command needs it. */
+export function sourceSpec(cfg: Config): SourceSpec {
+  const c = cfg.camera;
+  return {
+    kind: c.source,
+    ...(c.device ? { device: c.device } : {}),
+    ...(c.source === 'v4l2' ? { v4l2InputFormat: v4l2InputFormat(c.inputCodec) } : {}),
+    ...(cfg.audio.device ? { audioDevice: cfg.audio.device } : {}),
+  };
 }
 
 /** What a recording is made with: shared by the encoder command, a session and the self-test. */

@@ -34,7 +34,8 @@ export function updateActions(id) {
     el.disabled = blocked || card.busy === name;
   };
   set('start', 'Start', st === 'recording' || st === 'armed');
-  set('stop', 'Stop', st !== 'recording' && st !== 'armed');
+  // In ERROR nothing records: the same call clears the error (the node answers a stop when idle too).
+  set('stop', st === 'error' ? 'Clear error' : 'Stop', st !== 'recording' && st !== 'armed' && st !== 'error');
   set('lockview', 'Lock View');
   set('framing', card.busy === 'framing' ? 'Taking a still…' : 'Refresh preview', st === 'armed');
   set('selftest', card.busy === 'selftest' ? 'Testing…' : 'Test recording', st === 'recording');
@@ -51,13 +52,14 @@ async function busy(id, name, f) {
 }
 
 async function nodeRecord(id, action) {
-  if (action === 'stop' && !(await confirmDialog(`Stop recording on ${id}?`, `Stop ${id}`))) return;
+  const clearing = action === 'stop' && app.view.get(id)?.status?.state === 'error';
+  if (action === 'stop' && !clearing && !(await confirmDialog(`Stop recording on ${id}?`, `Stop ${id}`))) return;
   await busy(id, action, async (card) => {
     card.showResult('info', `${action === 'start' ? 'Starting' : 'Stopping'}…`);
     const r = await api('POST', nodeRoute(id, app.selfId, `record/${action}`), {}, { timeoutMs: 40_000 });
     if (r.ok) {
       ack(id, action === 'start' ? 'recording' : 'idle', r.body);
-      card.showResult('ok', action === 'start' ? `Started: session ${r.body.sessionId ?? ''}` : `Stopped${r.body.manifest ? `: ${r.body.manifest.durationS?.toFixed(1)} s saved` : ''}`);
+      card.showResult('ok', action === 'start' ? `Started: session ${r.body.sessionId ?? ''}` : clearing ? 'Error cleared' : `Stopped${r.body.manifest ? `: ${r.body.manifest.durationS?.toFixed(1)} s saved` : ''}`);
     }
     else card.showResult('error', `${action === 'start' ? 'Start' : 'Stop'} refused: ${errorText(r)}`);
   });

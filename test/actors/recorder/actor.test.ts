@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { sourceSpec } from '../../../actors/recorder/actor.js';
+import { sourceSpec } from '../../../actors/recorder/command.js';
 import { buildEncoderCommand } from '../../../actors/recorder/command.js';
 import { probeMedia } from '../../../actors/recorder/probe.js';
 import { execaRunner } from '../../../actors/recorder/runner.js';
@@ -204,4 +204,36 @@ test.serial('an encoder that cannot keep up (1080p HEVC, medium preset, 2 cores)
   t.is(n.board.snapshot().encoder.keepingUp, false);
   t.is((await post(n, '/api/v1/record/stop')).statusCode, 200);
   t.falsy(n.board.snapshot().warnings.find((w) => w.code === 'ENCODER_SLOW'), 'gone with the recording');
+});
+
+/** The recording encoder among the processes the node spawned: the ffmpeg writing MP4 to stdout with progress. */
+async function encoderOf(pids: number[]): Promise<number | null> {
+  for (const pid of [...pids].reverse()) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('-progress') && cmd.includes('pipe:1')) return pid;
+  }
+  return null;
+}
+
+test.serial('an encoder that dies mid-match: the camera goes on as the next take of the session at once, and the card says what happened', async (t) => {
+  const { n, pids, dataDir } = await nodeWith(t, { video: { codec: 'h264' } });
+  t.is((await post(n, '/api/v1/record/start', { sessionId: 'resume-1' })).statusCode, 200);
+  const first = n.board.snapshot().recording.file;
+  await waitFor(async () => (n.board.snapshot().encoder.fps ?? 0) > 0, 20_000, 50);
+  const encoder = await waitFor(() => encoderOf(pids), 5000, 50);
+  process.kill(encoder, 'SIGKILL');
+  const resumed = await waitFor(async () => {
+    const s = n.board.snapshot();
+    return s.state === 'recording' && s.recording.file !== first && s.warnings.some((w) => w.code === 'RECORDING_RESUMED') ? s : null;
+  }, 20_000, 20);
+  t.is(resumed.sessionId, 'resume-1', 'the same session goes on');
+  t.regex(resumed.warnings.find((w) => w.code === 'RECORDING_RESUMED')!.message, /\(ENCODER_EXITED: .*SIGKILL.*\) and resumed at once as a new take: resume-1_CAM_L_/);
+  t.is(resumed.recording.error, null);
+  await waitFor(async () => (n.board.snapshot().encoder.fps ?? 0) > 0, 20_000, 50);
+  t.is((await post(n, '/api/v1/record/stop')).statusCode, 200);
+  const ms = (await manifestsIn(dataDir)).filter((m) => m.sessionId === 'resume-1').sort((a, b) => (a.take ?? 1) - (b.take ?? 1));
+  t.deepEqual(ms.map((m) => [m.take ?? 1, m.inProgress, m.incomplete]), [[1, false, true], [2, false, false]], 'take 1 kept as far as it got, take 2 complete');
+  t.is(ms[0]!.errors?.[0]?.code, 'ENCODER_EXITED');
+  t.log(`gap between the takes: ${Math.round(ms[1]!.firstFrameAt! - (ms[0]!.firstFrameAt! + ms[0]!.durationS * 1000))} ms`);
+  for (const m of ms) t.true((await probeMedia(execaRunner, join(dataDir, m.file))).durationS! > 0, `${m.file} decodes`);
 });

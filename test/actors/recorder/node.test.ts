@@ -143,7 +143,7 @@ test.serial('a start in the future arms the node, then records from that instant
   await post(n, '/api/v1/record/stop');
 });
 
-test.serial('the encoder dying mid-recording is surfaced with its reason; the file plays; the node answers', async (t) => {
+test.serial('the encoder dying mid-recording is surfaced with its reason, the recording goes on as the next take; the file plays; the node answers', async (t) => {
   const n = await node(t);
   t.is((await post(n, '/api/v1/record/start')).statusCode, 200);
   // Past the first 3 s, where an HEVC failure would mean "fall back to H.264" instead.
@@ -152,17 +152,15 @@ test.serial('the encoder dying mid-recording is surfaced with its reason; the fi
   const pids = kids.stdout.trim().split('\n').filter(Boolean);
   t.true(pids.length >= 1, 'found the encoder');
   await execa('kill', ['-KILL', ...pids]);
-  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'error' ? s : null; }, 5000);
-  t.regex(st.recording.error!.code, /ENCODER_EXITED|ENCODER_STALLED/);
+  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'recording' && s.warnings.some((w) => w.code === 'RECORDING_RESUMED') ? s : null; }, 10_000);
+  t.regex(st.warnings.find((w) => w.code === 'RECORDING_RESUMED')!.message, /ENCODER_EXITED|ENCODER_STALLED/);
   t.true((await n.app.inject({ method: 'GET', url: '/api/v1/status' })).statusCode === 200);
   const list = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json();
-  const m = list.recordings[0];
-  t.truthy(m.sha256);
+  const m = list.recordings.find((x: any) => x.errors?.length > 0 && !x.inProgress);
+  t.truthy(m?.sha256, JSON.stringify(list));
   const info = await probeMedia(execaRunner, join(n.config.current.storage.dataDir, m.file));
   t.true(info.durationS! > 1.5, `decodes ${info.durationS} s`);
-  const again = await post(n, '/api/v1/record/start');
-  t.is(again.statusCode, 200, 'a new start is possible after an error');
-  await post(n, '/api/v1/record/stop');
+  t.is((await post(n, '/api/v1/record/stop')).statusCode, 200);
 });
 
 test.serial('SIGKILL of the whole node mid-recording: the file decodes to near the kill; restart recovers it as incomplete', async (t) => {
@@ -273,10 +271,11 @@ test.serial('a stalled encoder (no progress) is caught by the watchdog: error st
   // A camera or encoder that hangs: the process is alive but produces nothing.
   await execa('kill', ['-STOP', ...kids]);
   t.teardown(() => execa('kill', ['-KILL', ...kids], { reject: false }).then(() => undefined));
-  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.state === 'error' ? s : null; }, 10_000, 100);
-  t.is(st.recording.error!.code, 'ENCODER_STALLED');
+  // Caught, finalised, and the recording goes on as the next take (resume.ts).
+  const st = await waitFor(async () => { const s = n.board.snapshot(); return s.warnings.some((w) => w.code === 'RECORDING_RESUMED') ? s : null; }, 10_000, 100);
+  t.regex(st.warnings.find((w) => w.code === 'RECORDING_RESUMED')!.message, /ENCODER_STALLED/);
   t.is((await n.app.inject({ method: 'GET', url: '/api/v1/status' })).statusCode, 200);
-  const m = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json().recordings[0];
+  const m = (await n.app.inject({ method: 'GET', url: '/api/v1/recordings' })).json().recordings.find((x: any) => x.errors?.some((e: any) => e.code === 'ENCODER_STALLED'));
   t.false(m.inProgress, 'the manifest was finalised');
   t.is(m.sha256, await sha256sum(join(n.config.current.storage.dataDir, m.file)));
   const info = await probeMedia(execaRunner, join(n.config.current.storage.dataDir, m.file));
