@@ -88,9 +88,9 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
   // A recording that ended by itself goes on as the next take of its session (resume.ts).
   const resume = createResumer({
     policy: new ResumePolicy(deps.resume), now, log: deps.log, warnings,
-    start: (sessionId) => {
+    start: (sessionId, resumes) => {
       if (closed || !self) return null;
-      return query(self, (replyTo: Ref<StartReply>) => ({ type: 'start' as const, sessionId, startAt: now(), replyTo }), 60_000);
+      return query(self, (replyTo: Ref<StartReply>) => ({ type: 'start' as const, sessionId, startAt: now(), resumes, replyTo }), 60_000);
     },
   });
 
@@ -98,7 +98,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
     deps.board.patch({ state: s.phase, sessionId: s.sessionId, ...extra });
   };
 
-  const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null, minTake = 1): RecordingSession => {
+  const createSession = (state: State, sessionId: string, startAt: number, startAtRig: number | null, minTake = 1, resumes: string | null = null): RecordingSession => {
     const cfg = deps.config();
     warnings.clear('CODEC_FALLBACK', 'ENCODER_SLOW', 'RESERVE_FAILED', 'RECORDING_RESUMED', 'RECORDING_NOT_RESUMED');
     const session = new RecordingSession({
@@ -107,7 +107,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
       width: cfg.video.width, height: cfg.video.height, fps: cfg.video.fps, codec: cfg.video.codec,
       bitrateMbps: cfg.video.bitrateMbps, audio: cfg.audio.enabled, softwareVersion,
       snapshot: state.snapshot, preset: cfg.video.preset, previewPath: previewPath(),
-      plannedDurationS: null, rigClock, startAtRig, minTake,
+      plannedDurationS: null, rigClock, startAtRig, minTake, resumes,
       live: cfg.live.enabled ? { dir: liveDir(), height: Math.min(cfg.live.height, cfg.video.height), bitrateMbps: cfg.live.bitrateMbps } : null,
       ...deps.session,
     }, { runner: deps.runner, encoders: deps.encoders, clock: { now } });
@@ -208,7 +208,7 @@ export function recorder(deps: RecorderDeps): ActorDef<State, RecorderMsg> {
           // A start for this node alone (POST /record/start) is on its own clock: its rig instant
           // is what rig time says of it now (the same when rig time is unknown).
           const startAtRig = msg.startAtRig ?? (rigClock.known ? rigClock.toRig(msg.startAt) : null);
-          const session = createSession(state, msg.sessionId, msg.startAt, startAtRig, msg.minTake);
+          const session = createSession(state, msg.sessionId, msg.startAt, startAtRig, msg.minTake, msg.resumes ?? null);
           if (msg.startAt - now() > 5) {
             // Armed: do all the preparation now, so the instant itself only spawns the encoder.
             try {

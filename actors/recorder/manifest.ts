@@ -66,6 +66,8 @@ export const ManifestSchema = z.object({
   // Diagnostics (optional so older manifests and other writers stay valid).
   inProgress: z.boolean().optional(),
   stopReason: z.string().nullable().optional(),
+  /** The file this take continues: started by the node itself when that one's recording stopped by itself. */
+  resumes: z.string().optional(),
   /** Epoch ms when the encoder was started / stopped (this node's clock). */
   startedAt: z.number().optional(),
   stoppedAt: z.number().nullable().optional(),

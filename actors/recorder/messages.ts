@@ -24,9 +24,10 @@ export type RecorderMsg =
   /**
    * startAt is on this node's clock; startAtRig is the same instant on rig time when a start-all
    * set it (the manifest keeps both). onArmed: called once prepared and waiting for the instant.
-   * minTake: the rig's take number for a start-all (SessionOptions.minTake).
+   * minTake: the rig's take number for a start-all (SessionOptions.minTake). resumes: the file a
+   * resumed recording continues (resume.ts).
    */
-  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; minTake?: number; replyTo: Ref<StartReply> }
+  | { type: 'start'; sessionId: string; startAt: number; startAtRig?: number; onArmed?: () => void; minTake?: number; resumes?: string; replyTo: Ref<StartReply> }
   | { type: 'fire' }
   | { type: 'stop'; reason: string; replyTo?: Ref<StopReply> }
   | { type: 'ended'; session: RecordingSession; result: SessionResult }

@@ -52,7 +52,7 @@ export interface ResumerDeps {
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   warnings: Pick<RecorderWarnings, 'set'>;
   /** Starts the session's next take now (the Recorder's own start, gates and all); null: the Recorder is closing. */
-  start: (sessionId: string) => Promise<StartReply> | null;
+  start: (sessionId: string, resumes: string) => Promise<StartReply> | null;
 }
 
 /**
@@ -74,7 +74,7 @@ export function createResumer(d: ResumerDeps): (sessionId: string, result: Sessi
       d.warnings.set('RECORDING_NOT_RESUMED', message);
       return;
     }
-    const started = d.start(sessionId);
+    const started = d.start(sessionId, result.manifest.file);
     if (!started) return;
     started.then((reply) => {
       if (reply.ok) {

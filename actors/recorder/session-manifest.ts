@@ -61,6 +61,7 @@ export function buildManifest(f: ManifestFacts): Manifest {
     offloaded: false,
     incomplete: f.final ? f.final.incomplete : true,
     take: f.take,
+    ...(opts.resumes ? { resumes: opts.resumes } : {}),
     inProgress: f.final === null,
     stopReason: f.final?.stopReason ?? null,
     startedAt: f.startedAt ?? 0,

@@ -27,6 +27,8 @@ export interface SessionOptions extends RecordingSettings {
    * next take, so all cameras of one start-all share it even when this node has fewer takes.
    */
   minTake?: number;
+  /** The file this recording continues: it was started by the node itself when that one stopped by itself (resume.ts). */
+  resumes?: string | null;
   /** Rig time, read at the first frame and at stop for the manifest; absent: unknown. */
   rigClock?: RigClock | null;
   dataDir: string;

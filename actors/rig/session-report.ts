@@ -32,6 +32,8 @@ export interface CameraReport {
   droppedFrames: number | null;
   incomplete: boolean;
   inProgress: boolean;
+  /** The file this recording continues (it resumed by itself when that one stopped); null for a start-all's. */
+  resumes: string | null;
 }
 
 export interface SessionReport {
@@ -114,13 +116,14 @@ function camera(m: Raw, take: number): CameraReport {
     droppedFrames: num(m.droppedFrames),
     incomplete: m.incomplete === true,
     inProgress: m.inProgress === true,
+    resumes: str(m.resumes),
   };
 }
 
 function missingCamera(cameraId: string, take: number): CameraReport {
   return {
     cameraId, missing: true, file: null, take, firstFrameAt: null, firstFrameAtRig: null, startOffsetMs: null,
-    syncAtStart: null, syncAtStop: null, durationS: null, droppedFrames: null, incomplete: false, inProgress: false,
+    syncAtStart: null, syncAtStop: null, durationS: null, droppedFrames: null, incomplete: false, inProgress: false, resumes: null,
   };
 }
 
@@ -141,7 +144,14 @@ function reasonsFor(cams: CameraReport[], spreadMs: number | null, thresholdMs: 
   const present = cams.filter((c) => !c.missing);
   const missing = cams.filter((c) => c.missing).map((c) => c.cameraId);
   const elsewhere = missing.filter((id) => otherTakes.has(id)).map((id) => `${id} has take ${otherTakes.get(id)!.join(', ')}`);
-  add('CAMERA_MISSING', 'fail', missing, `no recording of take ${take} from ${list(missing)}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}`);
+  // A take made only of recordings that resumed by themselves (resume.ts) is not a start-all: the
+  // other cameras are not missing from it, they go on in the take those recordings continue.
+  const resumed = present.filter((c) => c.resumes !== null);
+  if (present.length > 0 && resumed.length === present.length) {
+    add('RESUMED', 'warn', resumed.map((c) => c.cameraId), `${resumed.map((c) => `${c.cameraId} resumed by itself after ${c.resumes} stopped`).join('; ')}; the other cameras go on in their own take`);
+  } else {
+    add('CAMERA_MISSING', 'fail', missing, `no recording of take ${take} from ${list(missing)}${elsewhere.length ? ` (${elsewhere.join('; ')})` : ''}`);
+  }
   const noFrames = present.filter((c) => c.firstFrameAt === null && !c.inProgress).map((c) => c.cameraId);
   add('NO_FRAMES', 'fail', noFrames, `no frame captured by ${list(noFrames)}`);
   // A running take's manifest says incomplete until its end: that is IN_PROGRESS below, not a fault.

@@ -30,6 +30,7 @@ const Camera = z.object({
   firstFrameAt: z.number().nullable(), firstFrameAtRig: z.number().nullable(), startOffsetMs: z.number().nullable(),
   syncAtStart: SyncPoint.nullable(), syncAtStop: SyncPoint.nullable(),
   durationS: z.number().nullable(), droppedFrames: z.number().nullable(), incomplete: z.boolean(), inProgress: z.boolean(),
+  resumes: z.string().nullable().describe('The file this recording continues (it resumed by itself when that one stopped); null for a start-all\'s'),
 });
 export const SessionReportSchema = z.object({
   sessionId: z.string(), take: z.number().int(), takes: z.array(z.number().int()),

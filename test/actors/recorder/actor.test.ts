@@ -234,6 +234,8 @@ test.serial('an encoder that dies mid-match: the camera goes on as the next take
   const ms = (await manifestsIn(dataDir)).filter((m) => m.sessionId === 'resume-1').sort((a, b) => (a.take ?? 1) - (b.take ?? 1));
   t.deepEqual(ms.map((m) => [m.take ?? 1, m.inProgress, m.incomplete]), [[1, false, true], [2, false, false]], 'take 1 kept as far as it got, take 2 complete');
   t.is(ms[0]!.errors?.[0]?.code, 'ENCODER_EXITED');
+  t.is(ms[1]!.resumes, ms[0]!.file, 'the new take names the file it continues');
+  t.is(ms[0]!.resumes, undefined);
   t.log(`gap between the takes: ${Math.round(ms[1]!.firstFrameAt! - (ms[0]!.firstFrameAt! + ms[0]!.durationS * 1000))} ms`);
   for (const m of ms) t.true((await probeMedia(execaRunner, join(dataDir, m.file))).durationS! > 0, `${m.file} decodes`);
 });

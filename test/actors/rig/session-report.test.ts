@@ -75,6 +75,22 @@ test('CAMERA_MISSING fails for a member without a manifest, reported as a missin
   t.is(r.spreadMs, 0, 'spread over the cameras that recorded');
 });
 
+test('a take made only of a recording that resumed by itself is not a start-all: no CAMERA_MISSING, a RESUMED warning naming the file it continues', (t) => {
+  const died = { incomplete: true, stopReason: 'ENCODER_EXITED', errors: [{ code: 'ENCODER_EXITED', message: 'encoder killed by SIGKILL' }] };
+  const all = [...full({ CAM_L: died }), manifest('CAM_L', { take: 2, file: 's1_CAM_L_2.mp4', firstFrameAt: T0 + 30_000, firstFrameAtRig: T0 + 29_962, resumes: 's1_CAM_L.mp4' })];
+  const two = report(t, 's1', all, MEMBERS, { thresholdMs: 5, take: 2 });
+  t.deepEqual(codes(two), ['RESUMED']);
+  t.is(two.verdict, 'warn');
+  t.is(two.reasons[0]!.message, 'CAM_L resumed by itself after s1_CAM_L.mp4 stopped; the other cameras go on in their own take');
+  t.is(cam(two, 'CAM_L').resumes, 's1_CAM_L.mp4');
+  const one = report(t, 's1', all, MEMBERS, { thresholdMs: 5, take: 1 });
+  t.deepEqual(codes(one), ['INCOMPLETE'], 'the take it came from says which file stopped and why');
+  t.is(cam(one, 'CAM_C').resumes, null);
+  // A start-all's take with a camera missing is still CAMERA_MISSING.
+  const partial = report(t, 's1', full().filter((m) => m.cameraId !== 'CAM_R'), MEMBERS, { thresholdMs: 5 });
+  t.deepEqual(codes(partial), ['CAMERA_MISSING']);
+});
+
 test('a camera that recorded but is not a member any more is still reported', (t) => {
   const r = report(t, 's1', full(), ['CAM_L', 'CAM_C'], { thresholdMs: 5 });
   t.deepEqual(r.cameras.map((c) => c.cameraId), MEMBERS);
