@@ -51,9 +51,19 @@ export class StartBeep implements ArmedListener {
     const player = d.tone();
     player.catch(() => undefined);
     const at = d.commands.toLocal(winner.startAt);
-    const timer = setTimeout(() => void this.#fire(winner, stillArmed, player), Math.max(0, at - d.rig.localNow()));
-    timer.unref();
-    this.#timers.set(winner.commandId, timer);
+    // Timers run on the monotonic clock and may wake a little before the wall-clock instant: the
+    // beep marks the start, so it waits again for what is left rather than sound early.
+    const schedule = (ms: number): void => {
+      const timer = setTimeout(wait, Math.ceil(ms));
+      timer.unref();
+      this.#timers.set(winner.commandId, timer); // also what makes a second armed() for this command a no-op
+    };
+    const wait = (): void => {
+      const left = at - d.rig.localNow();
+      if (left > 0) schedule(left);
+      else void this.#fire(winner, stillArmed, player);
+    };
+    schedule(Math.max(0, at - d.rig.localNow()));
   }
 
   close(): void {

@@ -9,7 +9,7 @@ import { until } from '../../helpers/net.js';
 
 const CAMS = ['CAM_L', 'CAM_C', 'CAM_R'];
 
-function setup(self: string, armedBy: string[], enabled = true) {
+function setup(self: string, armedBy: string[], enabled = true, wall: () => number = Date.now) {
   const appended: RigEvent[] = [];
   const played: ToneSpec[] = [];
   const warned: string[] = [];
@@ -22,7 +22,7 @@ function setup(self: string, armedBy: string[], enabled = true) {
       onEvent: (fn) => { listeners.add(fn); return () => { listeners.delete(fn); }; },
     },
     graceMs: 100,
-    commands: ownClock(), rig: createRigClock(Date.now), enabled: () => enabled, tone: async () => player,
+    commands: ownClock(), rig: createRigClock(wall), enabled: () => enabled, tone: async () => player,
     log: { warn: (o) => warned.push((o as { code: string }).code), info: () => undefined },
   });
   /** A member's 'armed' arrives (through the log). */
@@ -54,6 +54,17 @@ test('the winner\'s issuer beeps once at the instant, after every member armed, 
   t.is(played.length, 1);
   await new Promise((r) => setTimeout(r, 100));
   t.is(appended.length, 1);
+});
+
+test('a timer that wakes before the wall-clock instant (timers run on another clock) waits for what is left: never a beep before the start', async (t) => {
+  let lag = 0;
+  const { beep, appended } = setup('CAM_C', CAMS, true, () => Date.now() - lag);
+  const startAt = Date.now() + 30;
+  beep.armed(cmd('CAM_C', startAt), () => true);
+  lag = 25; // from here the wall clock reads 25 ms behind what the timer was set by
+  await until(() => appended.length > 0);
+  const e = appended[0]!;
+  t.true(e.type === 'beep' && e.atRig >= startAt, `beep logged at ${e.type === 'beep' ? e.atRig - startAt : NaN} ms from the instant`);
 });
 
 test('a node that is not the issuer never beeps; neither does one disabled or no longer armed', async (t) => {
