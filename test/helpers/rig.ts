@@ -70,3 +70,23 @@ export async function converged(nodes: RunningNode[], timeoutMs = 15_000): Promi
     return true;
   }, timeoutMs, 100);
 }
+
+/**
+ * A converged rig that recorded one session from CAM_C until every camera produced frames,
+ * stopped it, and holds all three final manifests (each with its checksum) in the rig view.
+ */
+export async function rigWithSession(t: ExecutionContext, sessionId: string): Promise<{ rig: RigFixture; camC: RunningNode; manifests: any[] }> {
+  const rig = await startRig(t);
+  await converged(rig.nodes, 30_000);
+  const camC = rig.nodes[1]!;
+  const start = await camC.app.inject({ method: 'POST', url: '/api/v1/rig/record/start', payload: { sessionId } });
+  if (start.statusCode !== 200) throw new Error(`start-all: ${start.statusCode} ${start.body}`);
+  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
+  await camC.app.inject({ method: 'POST', url: '/api/v1/rig/record/stop', payload: {} });
+  const manifests = await waitFor(async () => {
+    const r = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
+      .filter((m: any) => m.sessionId === sessionId && m.sha256 && !m.inProgress);
+    return r.length === 3 ? r : null;
+  }, 15_000);
+  return { rig, camC, manifests };
+}

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { offload } from '../../runtime/offload.js';
 import { parseNodeOverrides } from '../../runtime/offload/sources.js';
-import { startRig, converged, rigView } from '../helpers/rig.js';
+import { startRig, converged, rigView, rigWithSession } from '../helpers/rig.js';
 import { freePort, waitFor } from '../helpers/net.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sha256sum } from '../actors/recorder/helpers.js';
@@ -134,14 +134,7 @@ test('an unreadable manifest on the rig is a warning and is counted, not an offl
 // once, with the rename not yet durable (no fsync of the directory). A laptop losing power then
 // could lose the name of a file its node may already have deleted (retention.deleteAfterConfirm).
 test.serial('a copy is durable on the laptop before its node is told: its directory is fsynced after the rename, before the confirm', async (t) => {
-  const rig = await startRig(t);
-  await converged(rig.nodes, 30_000);
-  const camC = rig.nodes[1]!;
-  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'durable-1' })).statusCode, 200);
-  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
-  await post(camC, '/api/v1/rig/record/stop');
-  await waitFor(async () => (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
-    .filter((m: any) => m.sessionId === 'durable-1' && m.sha256 && !m.inProgress).length === 3, 15_000);
+  const { rig, camC } = await rigWithSession(t, 'durable-1');
 
   const to = await tempDir(t, 'laptop-');
   const events: string[] = [];
@@ -168,14 +161,7 @@ test.serial('a copy is durable on the laptop before its node is told: its direct
 // "FAILED … relay: answered 502" and "4 failed", and nothing said whether the footage was safe
 // or what to do. The last line now says it: nothing failed was confirmed, run it again.
 test.serial('a node gone during the offload: its files fail, the summary says they stay on the node and a rerun resumes', async (t) => {
-  const rig = await startRig(t);
-  await converged(rig.nodes, 30_000);
-  const camC = rig.nodes[1]!;
-  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'gone-1' })).statusCode, 200);
-  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
-  await post(camC, '/api/v1/rig/record/stop');
-  await waitFor(async () => (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings
-    .filter((m: any) => m.sessionId === 'gone-1' && m.sha256 && !m.inProgress).length === 3, 15_000);
+  const { rig, camC } = await rigWithSession(t, 'gone-1');
   await rig.nodes[2]!.stop('test: CAM_R switched off');
   const to = await tempDir(t, 'laptop-');
   const lines: string[] = [];

@@ -1,21 +1,11 @@
 import test from 'ava';
 import { readdir } from 'node:fs/promises';
-import { startRig, converged } from '../../helpers/rig.js';
-import { waitFor } from '../../helpers/net.js';
+import { rigWithSession } from '../../helpers/rig.js';
 
 const post = (n: { app: any }, url: string, payload: object = {}) => n.app.inject({ method: 'POST', url, payload });
 
 test.serial('"Delete offloaded files" for the whole rig or one node, through any node: confirmed videos only, with the bytes freed', async (t) => {
-  const rig = await startRig(t);
-  await converged(rig.nodes, 30_000);
-  const camC = rig.nodes[1]!;
-  t.is((await post(camC, '/api/v1/rig/record/start', { sessionId: 'clean-1' })).statusCode, 200);
-  await waitFor(async () => rig.nodes.every((n) => (n.board.snapshot().encoder.fps ?? 0) > 0), 20_000);
-  await post(camC, '/api/v1/rig/record/stop');
-  const manifests = await waitFor(async () => {
-    const r = (await camC.app.inject({ method: 'GET', url: '/api/v1/rig/recordings' })).json().recordings.filter((m: any) => m.sessionId === 'clean-1' && m.sha256 && !m.inProgress);
-    return r.length === 3 ? r : null;
-  }, 15_000);
+  const { rig, camC, manifests } = await rigWithSession(t, 'clean-1');
   const of = (cam: string) => manifests.find((m: any) => m.cameraId === cam);
   // CAM_L and CAM_C are confirmed (through CAM_C), CAM_R is not.
   for (const cam of ['CAM_L', 'CAM_C']) {
