@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { NODE_FLAGS } from '../runtime/node-flags.js';
@@ -73,4 +74,14 @@ export async function load(url: string, ms: number, concurrency = 8): Promise<nu
 
 export function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+/** A TCP port free on loopback right now (bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

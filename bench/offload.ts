@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { NODE_FLAGS } from '../runtime/node-flags.js';
-import { type Row, fmt, median, rssBytes, spawnNode, waitForHttp } from './lib.js';
+import { type Row, fmt, median, rssBytes, spawnNode, waitForHttp, freePort } from './lib.js';
 
 const MB = 1e6;
 /** A full match: 110 min at 35 Mbps (video only), about 28.9 GB. */
@@ -22,15 +21,6 @@ export interface OffloadBenchOptions {
   downloadBytes?: number;
   /** Bytes fed through the recording path (default 1 GB; env SOCCER_RIG_BENCH_SOAK=match for a full match, or a number of MB). */
   soakBytes?: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function soakBytesFromEnv(): number {

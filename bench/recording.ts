@@ -1,24 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { type Row, median, cpuSeconds, waitForHttp, spawnNode, fmt } from './lib.js';
+import { type Row, median, cpuSeconds, waitForHttp, spawnNode, fmt, freePort } from './lib.js';
 
 const WINDOW_S = 30;
 const SSE_CLIENTS = 5;
 const TARGET_FPS = 30;
 interface LoopWindow { p50: number; p99: number; max: number; endedAt: number }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

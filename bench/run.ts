@@ -10,6 +10,7 @@ import { rig } from './rig.js';
 import { sync } from './sync.js';
 import { rigTime } from './rig-time.js';
 import { offloadBench } from './offload.js';
+import { resumeBench } from './resume.js';
 
 /**
  * `npm run bench`: every target measured next to a baseline in the same run (these
@@ -24,6 +25,7 @@ const suites: Array<[string, () => Promise<Row[]>]> = [
   ['Rig (issue: rig)', rig],
   ['Rig time (issue 10)', async () => [...(await sync()), ...(await rigTime())]],
   ['Offload and match-scale soak (issue 11)', () => offloadBench()],
+  ['Encoder crash (nothing lost)', resumeBench],
 ];
 
 const only = process.argv[2];
